@@ -198,6 +198,67 @@ public final class ClassifierTrainer {
         };
     }
 
+    /**
+     * Trains the shipped classifier and writes {@code model.safetensors}, {@code config.json} and
+     * {@code training.json} to {@code --out}. Options: {@code --data DIR} (Fashion-MNIST IDX .gz files,
+     * default {@code /usr/share/datasets/fashion-mnist}), {@code --out DIR}, {@code --epochs N},
+     * {@code --batch N}, {@code --lr X}, {@code --seed N}, {@code --max-steps N}, {@code --no-flip}.
+     */
+    public static void main(String[] args) throws IOException {
+        Path data = IdxFiles.FASHION_MNIST_DIR;
+        Path out = Path.of("models/fashion-classifier");
+        Options o = Options.DEFAULT;
+        int epochs = o.epochs(), batch = o.batchSize(), maxSteps = o.maxSteps();
+        float lr = o.learningRate();
+        long seed = o.seed();
+        boolean flip = o.horizontalFlip();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--data" -> data = Path.of(args[++i]);
+                case "--out" -> out = Path.of(args[++i]);
+                case "--epochs" -> epochs = Integer.parseInt(args[++i]);
+                case "--batch" -> batch = Integer.parseInt(args[++i]);
+                case "--lr" -> lr = Float.parseFloat(args[++i]);
+                case "--seed" -> seed = Long.parseLong(args[++i]);
+                case "--max-steps" -> maxSteps = Integer.parseInt(args[++i]);
+                case "--no-flip" -> flip = false;
+                default -> throw new IllegalArgumentException("unknown option " + args[i]
+                        + "; known: --data --out --epochs --batch --lr --seed --max-steps --no-flip");
+            }
+        }
+        Options options = new Options(epochs, batch, lr, flip, seed, maxSteps);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Data train = Data.fashionMnist(data, "train", manager);
+            Data test = Data.fashionMnist(data, "t10k", manager);
+            Engine.getInstance().setRandomSeed((int) seed);
+            FashionClassifier model = new FashionClassifier();
+            model.initialize(manager);
+            long t0 = System.nanoTime();
+            Result r = train(model, manager, train, test, options, (step, total, epoch, loss) -> {
+                if (step % 50 == 0 || step == total) {
+                    double sec = (System.nanoTime() - t0) / 1e9;
+                    System.out.printf("step %d/%d epoch %d loss %.4f  %.0fs elapsed, ETA %.0fs%n",
+                            step, total, epoch + 1, loss, sec, sec / step * (total - step));
+                }
+            });
+            System.out.printf("test accuracy %.4f after %d steps, training took %.1f s%n",
+                    r.testAccuracy(), r.steps(), r.trainMillis() / 1000.0);
+            String accuracy = String.format(java.util.Locale.ROOT, "%.4f", r.testAccuracy());
+            model.save(out, java.util.Map.of("test_accuracy", accuracy));
+            com.google.gson.JsonObject info = new com.google.gson.JsonObject();
+            info.addProperty("test_accuracy", r.testAccuracy());
+            info.addProperty("test_images", test.size());
+            info.addProperty("steps", r.steps());
+            info.addProperty("train_seconds", r.trainMillis() / 1000.0);
+            info.addProperty("intra_op_threads", System.getProperty("ai.djl.pytorch.num_threads", "default"));
+            info.add("options", new com.google.gson.Gson().toJsonTree(options));
+            info.addProperty("command", "org.diffusion4j.eval.ClassifierTrainer " + String.join(" ", args));
+            org.diffusion4j.io.AtomicFiles.writeString(out.resolve("training.json"),
+                    new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(info) + "\n");
+            System.out.println("wrote " + out.toAbsolutePath());
+        }
+    }
+
     private static int[] permutation(int n, Random rng) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) {

@@ -15,9 +15,20 @@ import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.diffusion4j.eval.FeatureExtractor;
+import org.diffusion4j.io.AtomicFiles;
+import org.diffusion4j.io.SafeTensors;
 
 /**
  * A small CNN classifier for 28×28 grey images (Fashion-MNIST), used as the feature network of
@@ -207,6 +218,64 @@ public final class FashionClassifier extends AbstractBlock implements FeatureExt
             p.attach(owner);
             return p;
         }
+    }
+
+    // ---------------------------------------------------------------- files
+
+    /** Weights file name inside a model folder. */
+    public static final String WEIGHTS_FILE = "model.safetensors";
+    /** Architecture file name inside a model folder. */
+    public static final String CONFIG_FILE = "config.json";
+
+    /**
+     * Writes {@code dir/model.safetensors} (float32, PyTorch names) and {@code dir/config.json}
+     * (the {@link Config}), each atomically.
+     *
+     * @param metadata extra string pairs for the safetensors header (e.g. test accuracy)
+     */
+    public void save(Path dir, Map<String, String> metadata) throws IOException {
+        Files.createDirectories(dir);
+        Map<String, String> meta = new LinkedHashMap<>(metadata);
+        meta.put("format", "pt");
+        meta.put("model", name());
+        SafeTensors.write(dir.resolve(WEIGHTS_FILE), stateDict(), meta);
+        JsonObject json = new Gson().toJsonTree(config).getAsJsonObject();
+        json.addProperty("_class_name", "FashionClassifier");
+        AtomicFiles.writeString(dir.resolve(CONFIG_FILE),
+                new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n");
+    }
+
+    /**
+     * Loads a model folder written by {@link #save}: reads {@code config.json}, builds the network
+     * in {@code manager} and fills it from {@code model.safetensors}.
+     */
+    public static FashionClassifier load(Path dir, NDManager manager) throws IOException {
+        Path configFile = dir.resolve(CONFIG_FILE);
+        Config config;
+        try {
+            JsonObject json = JsonParser.parseString(Files.readString(configFile)).getAsJsonObject();
+            for (String field : new String[] {"channels1", "channels2", "hidden", "numClasses", "dropout"}) {
+                if (!json.has(field)) {
+                    throw new IOException(configFile + ": missing field \"" + field
+                            + "\"; write the folder with FashionClassifier.save");
+                }
+            }
+            config = new Gson().fromJson(json, Config.class);
+        } catch (NoSuchFileException e) {
+            throw new IOException(configFile + ": not found; a FashionClassifier folder holds "
+                    + CONFIG_FILE + " and " + WEIGHTS_FILE, e);
+        } catch (JsonParseException | IllegalStateException e) {
+            throw new IOException(configFile + ": not a JSON object (" + e.getMessage() + ")", e);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(configFile + ": " + e.getMessage(), e);
+        }
+        FashionClassifier model = new FashionClassifier(config);
+        model.initialize(manager);
+        SafeTensors st = SafeTensors.read(dir.resolve(WEIGHTS_FILE));
+        try (NDManager tmp = manager.newSubManager()) {
+            model.loadStateDict(st.toNDArrays(tmp), st.file().toString());
+        }
+        return model;
     }
 
     // ---------------------------------------------------------------- weights
