@@ -1,0 +1,97 @@
+package org.diffusion4j.eval;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.diffusion4j.nn.FashionClassifier;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+class ClassifierTrainerTest {
+
+    static final Path DATA = IdxFiles.FASHION_MNIST_DIR;
+
+    static void assumeFashionMnist() {
+        assumeTrue(Files.exists(DATA.resolve("train-images-idx3-ubyte.gz")),
+                "Fashion-MNIST not installed at " + DATA + " (CI installs it); skipping");
+    }
+
+    static float mean(float[] v, int from, int to) {
+        float s = 0;
+        for (int i = from; i < to; i++) {
+            s += v[i];
+        }
+        return s / (to - from);
+    }
+
+    @Test
+    void fiftyStepsReduceTheLossAndAreReproducible() throws IOException {
+        assumeFashionMnist();
+        FashionClassifier.Config tiny = new FashionClassifier.Config(8, 16, 32, 10, 0.1f);
+        ClassifierTrainer.Options options = new ClassifierTrainer.Options(1, 32, 2e-3f, true, 7L, 50);
+        try (NDManager m = NDManager.newBaseManager()) {
+            // the test split is enough data for a smoke run and loads faster than train
+            ClassifierTrainer.Data data = ClassifierTrainer.Data.fashionMnist(DATA, "t10k", m);
+            ClassifierTrainer.Data head = new ClassifierTrainer.Data(data.images().get("0:1000"),
+                    java.util.Arrays.copyOf(data.labels(), 1000));
+            float[] losses;
+            try (NDManager run = m.newSubManager()) {
+                seedEngine(options.seed());
+                FashionClassifier model = new FashionClassifier(tiny);
+                model.initialize(run);
+                int before = run.getManagedArrays().size();
+                ClassifierTrainer.Result r = ClassifierTrainer.train(model, run, data, null, options, null);
+                assertEquals(50, r.steps());
+                losses = r.losses();
+                float first = mean(losses, 0, 5), last = mean(losses, 45, 50);
+                assertTrue(first > 2.0f, "starts near ln 10 = 2.30: " + first);
+                assertTrue(last < 0.75f * first, "loss " + first + " -> " + last);
+                // at most Adam's two moments per trainable tensor stay in the model's manager; a
+                // per-step leak would add at least 50
+                long trainable = model.getParameters().values().stream().filter(p -> p.requiresGradient()).count();
+                int after = run.getManagedArrays().size();
+                assertTrue(after - before <= 2 * trainable, "arrays leaked into the model manager: "
+                        + before + " -> " + after);
+                double acc = ClassifierTrainer.accuracy(model, head, 500);
+                assertTrue(acc > 0.4, "50 tiny steps already beat chance (0.1): " + acc);
+            }
+            try (NDManager run = m.newSubManager()) {
+                seedEngine(options.seed());
+                FashionClassifier model = new FashionClassifier(tiny);
+                model.initialize(run);
+                ClassifierTrainer.Result again = ClassifierTrainer.train(model, run, data, null,
+                        options.withMaxSteps(5), null);
+                // same seed: same initialisation, batches, flips and dropout masks
+                assertArrayEquals(Arrays.copyOf(losses, 5), again.losses(), 1e-5f, "same seed, same losses");
+            }
+        }
+    }
+
+    static void seedEngine(long seed) {
+        ai.djl.engine.Engine.getInstance().setRandomSeed((int) seed);
+    }
+
+    /** The full training of the shipped model; run with {@code -Dgroups=long}. */
+    @Test
+    @Tag("long")
+    void fullTrainingReachesNinetyTwoPercent() throws IOException {
+        assumeFashionMnist();
+        try (NDManager m = NDManager.newBaseManager()) {
+            ClassifierTrainer.Data train = ClassifierTrainer.Data.fashionMnist(DATA, "train", m);
+            ClassifierTrainer.Data test = ClassifierTrainer.Data.fashionMnist(DATA, "t10k", m);
+            seedEngine(42);
+            FashionClassifier model = new FashionClassifier();
+            model.initialize(m);
+            ClassifierTrainer.Result r = ClassifierTrainer.train(model, m, train, test,
+                    ClassifierTrainer.Options.DEFAULT.withEpochs(10), null);
+            assertTrue(r.testAccuracy() >= 0.92, "test accuracy " + r.testAccuracy());
+        }
+    }
+}
