@@ -3,7 +3,8 @@ package org.diffusion4j.data;
 /**
  * Separable bilinear resampling of uint8 planes with antialiasing when shrinking: the triangle
  * filter is widened by the scale factor, as PIL's {@code Image.resize(..., BILINEAR)} does (so a
- * 2&times; reduction averages 2&times;2 blocks). Pixel centres are at half-integers
+ * 2&times; reduction weighs 4 source pixels per axis by 1/8, 3/8, 3/8, 1/8, renormalised at the
+ * borders). Pixel centres are at half-integers
  * ({@code align_corners=False}); the intermediate pass is kept in float and rounded once at the end.
  */
 final class Resize {
