@@ -22,8 +22,9 @@ import java.util.Locale;
  * (any case) and hidden entries are ignored. Mixing both layouts, an empty class folder or a folder
  * without images is refused.
  *
- * <p>Every image is converted to the chosen channel count (gray or RGB, see {@link
- * ImageFiles#planes}) and must have the size of the first image unless a resize is requested. The
+ * <p>Every image is converted to the chosen channel count: gray sources keep their exact values
+ * (replicated for RGB), colour sources go through sRGB and, for gray, ITU-R 601 luma with PIL's
+ * rounding; alpha is dropped. Every image must have the size of the first image unless a resize is requested. The
  * declared size is read from each file's header and refused above {@code maxSide} before any pixel
  * is decoded.
  */

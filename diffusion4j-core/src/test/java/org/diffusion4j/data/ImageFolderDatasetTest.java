@@ -184,6 +184,19 @@ class ImageFolderDatasetTest {
         assertMessage(assertThrows(DatasetException.class, () -> ImageFolderDataset.open(dir, 1)),
                 p + ": corrupt or truncated image");
 
+        Files.delete(p);
+        BufferedImage noiseRgb = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
+        for (int i = 0; i < 64 * 64; i++) {
+            noiseRgb.setRGB(i % 64, i / 64, r.nextInt(1 << 24));
+        }
+        Path jpg = dir.resolve("b.jpg");
+        assertTrue(ImageIO.write(noiseRgb, "jpg", jpg.toFile()));
+        byte[] jpeg = Files.readAllBytes(jpg);
+        Files.write(jpg, Arrays.copyOf(jpeg, jpeg.length / 2)); // the JPEG decoder only warns about this
+        assertMessage(assertThrows(DatasetException.class, () -> ImageFolderDataset.open(dir, 3)),
+                jpg + ": corrupt or truncated image");
+        Files.delete(jpg);
+
         Files.writeString(p, "this is not an image");
         assertMessage(assertThrows(DatasetException.class, () -> ImageFolderDataset.open(dir, 1)),
                 p + ": not a PNG or JPEG image");
