@@ -438,6 +438,7 @@ public final class UNet2DConfig {
         JsonArray up = new JsonArray();
         upBlockTypes.forEach(t -> up.add(t.configName()));
         m.put("up_block_types", up);
+        m.put("upsample_type", new JsonPrimitive("conv"));
         JsonObject o = new JsonObject();
         m.forEach(o::add);
         return new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(o) + "\n";

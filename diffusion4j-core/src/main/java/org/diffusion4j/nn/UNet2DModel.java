@@ -294,6 +294,7 @@ public final class UNet2DModel implements AutoCloseable {
                         + config.numClassEmbeds() + "): pass class labels");
             }
             emb = emb.add(classEmbedding.forward(m.create(classLabels(classLabels, n))));
+            probe.record("emb", emb);
         } else if (classLabels != null) {
             throw new IllegalArgumentException("this model is unconditional (num_class_embeds is null): "
                     + "class labels cannot be used");
