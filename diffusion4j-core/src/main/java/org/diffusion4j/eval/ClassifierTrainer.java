@@ -18,6 +18,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.diffusion4j.data.Datasets;
+import org.diffusion4j.data.IdxDataset;
+import org.diffusion4j.data.ImageDataset;
+import org.diffusion4j.data.Split;
 import org.diffusion4j.nn.FashionClassifier;
 
 /**
@@ -48,21 +52,40 @@ public final class ClassifierTrainer {
         }
 
         /**
-         * Loads a Fashion-MNIST split ({@code train} or {@code t10k}) from the gzipped IDX files in
-         * {@code dir} into {@code manager}.
+         * Converts a labelled data set to float32 NCHW in [-1, 1] (x/127.5 − 1) in {@code manager}.
          */
-        public static Data fashionMnist(Path dir, String split, NDManager manager) throws IOException {
-            int[] dims = new int[3];
-            float[] pixels = IdxFiles.images(dir.resolve(split + "-images-idx3-ubyte.gz"), dims);
-            int[] labels = IdxFiles.labels(dir.resolve(split + "-labels-idx1-ubyte.gz"));
-            if (labels.length != dims[0]) {
-                throw new IOException(dir + ": " + split + " has " + dims[0] + " images but "
-                        + labels.length + " labels; the files belong to different sets");
+        public static Data of(ImageDataset dataset, NDManager manager) {
+            if (!dataset.hasLabels()) {
+                throw new IllegalArgumentException(dataset.name() + ": the classifier needs labelled images");
             }
-            NDArray images = manager.create(pixels, new Shape(dims[0], 1, dims[1], dims[2]));
+            byte[] raw = dataset.pixels();
+            float[] pixels = new float[dataset.size() * dataset.imageBytes()];
+            for (int i = 0; i < pixels.length; i++) {
+                pixels[i] = (raw[i] & 0xff) / 127.5f - 1f;
+            }
+            int[] labels = new int[dataset.size()];
+            for (int i = 0; i < labels.length; i++) {
+                labels[i] = dataset.label(i);
+            }
+            NDArray images = manager.create(pixels,
+                    new Shape(dataset.size(), dataset.channels(), dataset.height(), dataset.width()));
             return new Data(images, labels);
         }
+
+        /**
+         * Loads a Fashion-MNIST split from the gzipped IDX files in {@code dir} (e.g.
+         * {@link #FASHION_MNIST_DIR}) into {@code manager}.
+         */
+        public static Data fashionMnist(Path dir, Split split, NDManager manager) throws IOException {
+            IdxDataset ds = IdxDataset.open("fashion-mnist-" + split,
+                    dir.resolve(split.idxPrefix() + "-images-idx3-ubyte.gz"),
+                    dir.resolve(split.idxPrefix() + "-labels-idx1-ubyte.gz"), Datasets.FASHION_MNIST_CLASSES);
+            return of(ds, manager);
+        }
     }
+
+    /** Where Fashion-MNIST is installed by default ({@code <datasets root>/fashion-mnist}). */
+    public static final Path FASHION_MNIST_DIR = Datasets.root().resolve("fashion-mnist");
 
     /** Hyper-parameters; {@link #DEFAULT} trains the shipped model. */
     public record Options(int epochs, int batchSize, float learningRate, boolean horizontalFlip,
@@ -201,11 +224,11 @@ public final class ClassifierTrainer {
     /**
      * Trains the shipped classifier and writes {@code model.safetensors}, {@code config.json} and
      * {@code training.json} to {@code --out}. Options: {@code --data DIR} (Fashion-MNIST IDX .gz files,
-     * default {@code /usr/share/datasets/fashion-mnist}), {@code --out DIR}, {@code --epochs N},
+     * default {@link #FASHION_MNIST_DIR}), {@code --out DIR}, {@code --epochs N},
      * {@code --batch N}, {@code --lr X}, {@code --seed N}, {@code --max-steps N}, {@code --no-flip}.
      */
     public static void main(String[] args) throws IOException {
-        Path data = IdxFiles.FASHION_MNIST_DIR;
+        Path data = FASHION_MNIST_DIR;
         Path out = Path.of("models/fashion-classifier");
         Options o = Options.DEFAULT;
         int epochs = o.epochs(), batch = o.batchSize(), maxSteps = o.maxSteps();
@@ -228,8 +251,8 @@ public final class ClassifierTrainer {
         }
         Options options = new Options(epochs, batch, lr, flip, seed, maxSteps);
         try (NDManager manager = NDManager.newBaseManager()) {
-            Data train = Data.fashionMnist(data, "train", manager);
-            Data test = Data.fashionMnist(data, "t10k", manager);
+            Data train = Data.fashionMnist(data, Split.TRAIN, manager);
+            Data test = Data.fashionMnist(data, Split.TEST, manager);
             Engine.getInstance().setRandomSeed((int) seed);
             FashionClassifier model = new FashionClassifier();
             model.initialize(manager);

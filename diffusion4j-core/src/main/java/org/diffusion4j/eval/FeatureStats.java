@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import org.diffusion4j.data.Split;
 import org.diffusion4j.nn.FashionClassifier;
 
 /**
@@ -18,7 +19,7 @@ import org.diffusion4j.nn.FashionClassifier;
  * set:
  * <pre>
  *   java -Dai.djl.offline=true -cp … org.diffusion4j.eval.FeatureStats \
- *       --model models/fashion-classifier --split t10k \
+ *       --model models/fashion-classifier --split test \
  *       --out models/fashion-classifier/fmnist_test_stats.safetensors
  * </pre>
  */
@@ -94,26 +95,26 @@ public final class FeatureStats {
     /**
      * Computes and writes the reference statistics of a Fashion-MNIST split with a trained
      * {@link FashionClassifier}. Options: {@code --model DIR} (default
-     * {@code models/fashion-classifier}), {@code --data DIR}, {@code --split train|t10k} (default
-     * t10k), {@code --out FILE} (default {@code MODEL/fmnist_test_stats.safetensors}).
+     * {@code models/fashion-classifier}), {@code --data DIR}, {@code --split train|test} (default
+     * test), {@code --out FILE} (default {@code MODEL/fmnist_test_stats.safetensors}).
      */
     public static void main(String[] args) throws IOException {
         Path model = Path.of("models/fashion-classifier");
-        Path data = IdxFiles.FASHION_MNIST_DIR;
-        String split = "t10k";
+        Path data = ClassifierTrainer.FASHION_MNIST_DIR;
+        Split split = Split.TEST;
         Path out = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--model" -> model = Path.of(args[++i]);
                 case "--data" -> data = Path.of(args[++i]);
-                case "--split" -> split = args[++i];
+                case "--split" -> split = Split.parse(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
                         + "; known: --model --data --split --out");
             }
         }
         if (out == null) {
-            out = model.resolve("fmnist_" + ("t10k".equals(split) ? "test" : split) + "_stats.safetensors");
+            out = model.resolve("fmnist_" + split + "_stats.safetensors");
         }
         try (NDManager manager = NDManager.newBaseManager()) {
             FashionClassifier classifier = FashionClassifier.load(model, manager);

@@ -2,6 +2,7 @@ package org.diffusion4j.eval;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -10,13 +11,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
+import org.diffusion4j.data.ArrayImageDataset;
+import org.diffusion4j.data.Split;
 import org.diffusion4j.nn.FashionClassifier;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 class ClassifierTrainerTest {
 
-    static final Path DATA = IdxFiles.FASHION_MNIST_DIR;
+    static final Path DATA = ClassifierTrainer.FASHION_MNIST_DIR;
 
     static void assumeFashionMnist() {
         assumeTrue(Files.exists(DATA.resolve("train-images-idx3-ubyte.gz")),
@@ -32,13 +37,29 @@ class ClassifierTrainerTest {
     }
 
     @Test
+    void dataScalesBytesToMinusOneOne() {
+        ArrayImageDataset ds = new ArrayImageDataset("tiny", 1, 1, 2,
+                new byte[] {0, (byte) 255, (byte) 128, 1}, new int[] {1, 0}, List.of("a", "b"));
+        try (NDManager m = NDManager.newBaseManager()) {
+            ClassifierTrainer.Data d = ClassifierTrainer.Data.of(ds, m);
+            assertEquals(new Shape(2, 1, 1, 2), d.images().getShape());
+            assertArrayEquals(new float[] {-1f, 1f, 128 / 127.5f - 1, 1 / 127.5f - 1}, d.images().toFloatArray(), 1e-7f);
+            assertArrayEquals(new int[] {1, 0}, d.labels());
+            ArrayImageDataset unlabelled = new ArrayImageDataset("u", 1, 1, 2, new byte[2], null, List.of());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ClassifierTrainer.Data.of(unlabelled, m));
+            assertTrue(e.getMessage().contains("labelled"), e.getMessage());
+        }
+    }
+
+    @Test
     void fiftyStepsReduceTheLossAndAreReproducible() throws IOException {
         assumeFashionMnist();
         FashionClassifier.Config tiny = new FashionClassifier.Config(8, 16, 32, 10, 0.1f);
         ClassifierTrainer.Options options = new ClassifierTrainer.Options(1, 32, 2e-3f, true, 7L, 50);
         try (NDManager m = NDManager.newBaseManager()) {
             // the test split is enough data for a smoke run and loads faster than train
-            ClassifierTrainer.Data data = ClassifierTrainer.Data.fashionMnist(DATA, "t10k", m);
+            ClassifierTrainer.Data data = ClassifierTrainer.Data.fashionMnist(DATA, Split.TEST, m);
             ClassifierTrainer.Data head = new ClassifierTrainer.Data(data.images().get("0:1000"),
                     Arrays.copyOf(data.labels(), 1000));
             float[] losses;
@@ -88,8 +109,8 @@ class ClassifierTrainerTest {
     void fullTrainingReachesNinetyTwoPercent() throws IOException {
         assumeFashionMnist();
         try (NDManager m = NDManager.newBaseManager()) {
-            ClassifierTrainer.Data train = ClassifierTrainer.Data.fashionMnist(DATA, "train", m);
-            ClassifierTrainer.Data test = ClassifierTrainer.Data.fashionMnist(DATA, "t10k", m);
+            ClassifierTrainer.Data train = ClassifierTrainer.Data.fashionMnist(DATA, Split.TRAIN, m);
+            ClassifierTrainer.Data test = ClassifierTrainer.Data.fashionMnist(DATA, Split.TEST, m);
             seedEngine(42);
             FashionClassifier model = new FashionClassifier();
             model.initialize(m);

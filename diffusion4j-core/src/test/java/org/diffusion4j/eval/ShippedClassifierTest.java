@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import org.diffusion4j.data.Split;
 import org.diffusion4j.nn.FashionClassifier;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -26,7 +27,7 @@ class ShippedClassifierTest {
         ClassifierTrainerTest.assumeFashionMnist();
         try (NDManager m = NDManager.newBaseManager()) {
             FashionClassifier model = FashionClassifier.load(MODEL, m);
-            ClassifierTrainer.Data test = ClassifierTrainer.Data.fashionMnist(ClassifierTrainerTest.DATA, "t10k", m);
+            ClassifierTrainer.Data test = ClassifierTrainer.Data.fashionMnist(ClassifierTrainerTest.DATA, Split.TEST, m);
             int n = 2000;
             NDArray images = test.images().get("0:" + n);
             ClassifierTrainer.Data head = new ClassifierTrainer.Data(images, Arrays.copyOf(test.labels(), n));
@@ -55,7 +56,7 @@ class ShippedClassifierTest {
         ClassifierTrainerTest.assumeFashionMnist();
         try (NDManager m = NDManager.newBaseManager()) {
             FashionClassifier model = FashionClassifier.load(MODEL, m);
-            ClassifierTrainer.Data test = ClassifierTrainer.Data.fashionMnist(ClassifierTrainerTest.DATA, "t10k", m);
+            ClassifierTrainer.Data test = ClassifierTrainer.Data.fashionMnist(ClassifierTrainerTest.DATA, Split.TEST, m);
             GaussianStats recomputed = FeatureStats.gaussian(model, test.images(), 500);
             GaussianStats shipped = GaussianStats.load(MODEL.resolve("fmnist_test_stats.safetensors"));
             double[] a = recomputed.mean(), b = shipped.mean();
