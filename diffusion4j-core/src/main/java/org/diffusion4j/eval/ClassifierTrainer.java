@@ -235,6 +235,8 @@ public final class ClassifierTrainer {
         float lr = o.learningRate();
         long seed = o.seed();
         boolean flip = o.horizontalFlip();
+        FashionClassifier.Config c = FashionClassifier.Config.DEFAULT;
+        int channels1 = c.channels1(), channels2 = c.channels2(), hidden = c.hidden();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--data" -> data = Path.of(args[++i]);
@@ -245,8 +247,11 @@ public final class ClassifierTrainer {
                 case "--seed" -> seed = Long.parseLong(args[++i]);
                 case "--max-steps" -> maxSteps = Integer.parseInt(args[++i]);
                 case "--no-flip" -> flip = false;
-                default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; known: --data --out --epochs --batch --lr --seed --max-steps --no-flip");
+                case "--channels1" -> channels1 = Integer.parseInt(args[++i]);
+                case "--channels2" -> channels2 = Integer.parseInt(args[++i]);
+                case "--hidden" -> hidden = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i] + "; known: --data --out"
+                        + " --epochs --batch --lr --seed --max-steps --no-flip --channels1 --channels2 --hidden");
             }
         }
         Options options = new Options(epochs, batch, lr, flip, seed, maxSteps);
@@ -254,14 +259,28 @@ public final class ClassifierTrainer {
             Data train = Data.fashionMnist(data, Split.TRAIN, manager);
             Data test = Data.fashionMnist(data, Split.TEST, manager);
             Engine.getInstance().setRandomSeed((int) seed);
-            FashionClassifier model = new FashionClassifier();
+            FashionClassifier model = new FashionClassifier(
+                    new FashionClassifier.Config(channels1, channels2, hidden, c.numClasses(), c.dropout()));
             model.initialize(manager);
             long t0 = System.nanoTime();
+            int stepsPerEpoch = train.size() / batch;
+            Path outDir = out;
             Result r = train(model, manager, train, test, options, (step, total, epoch, loss) -> {
                 if (step % 50 == 0 || step == total) {
                     double sec = (System.nanoTime() - t0) / 1e9;
                     System.out.printf("step %d/%d epoch %d loss %.4f  %.0fs elapsed, ETA %.0fs%n",
                             step, total, epoch + 1, loss, sec, sec / step * (total - step));
+                }
+                if (step % stepsPerEpoch == 0 && step < total) {
+                    // checkpoint every epoch, so an interrupted run still leaves a usable model
+                    double acc = accuracy(model, test, 500);
+                    System.out.printf("epoch %d test accuracy %.4f%n", step / stepsPerEpoch, acc);
+                    try {
+                        model.save(outDir, java.util.Map.of("test_accuracy", String.format(java.util.Locale.ROOT,
+                                "%.4f", acc), "epoch", Integer.toString(step / stepsPerEpoch), "partial", "true"));
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
                 }
             });
             System.out.printf("test accuracy %.4f after %d steps, training took %.1f s%n",
