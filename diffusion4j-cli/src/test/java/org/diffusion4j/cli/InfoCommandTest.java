@@ -41,7 +41,13 @@ class InfoCommandTest {
         assertTrue(o.contains("DDPMPipeline"), o);
         assertTrue(o.contains("block_out_channels") && o.contains("[16,32]"), o);
         assertTrue(o.contains("DDPMScheduler") && o.contains("beta_schedule") && o.contains("linear"), o);
-        assertTrue(o.lines().anyMatch(l -> l.contains("parameters")), o);
+        long expected;
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager();
+                org.diffusion4j.nn.UNet2DModel unet = org.diffusion4j.nn.UNet2DModel.load(model.resolve("unet"), m)) {
+            expected = unet.numParameters();
+        }
+        String count = String.format("%,d", expected);
+        assertTrue(o.lines().anyMatch(l -> l.contains("parameters") && l.contains(count)), count + " in:\n" + o);
     }
 
     @Test
