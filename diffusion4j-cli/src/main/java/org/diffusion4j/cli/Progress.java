@@ -31,6 +31,16 @@ interface Progress {
 
     void close();
 
+    /** Images per second, or seconds per image when that reads better (slow models). */
+    static String rate(double images, double seconds) {
+        if (images <= 0 || seconds <= 0) {
+            return "";
+        }
+        double perSecond = images / seconds;
+        return perSecond >= 1 ? String.format(Locale.ROOT, "%.1f images/s", perSecond)
+                : String.format(Locale.ROOT, "%.1f s/image", 1 / perSecond);
+    }
+
     /** A me.tongfei progress bar on stderr. */
     static Progress bar(PrintWriter errWriter) {
         return new Progress() {
@@ -59,7 +69,7 @@ interface Progress {
                 }
                 imagesDone += (double) batchImages / total;
                 double seconds = (System.nanoTime() - startNanos) / 1e9;
-                bar.setExtraMessage(String.format(Locale.ROOT, "%.2f images/s", imagesDone / Math.max(seconds, 1e-9)));
+                bar.setExtraMessage(rate(imagesDone, seconds));
                 bar.step();
             }
 
