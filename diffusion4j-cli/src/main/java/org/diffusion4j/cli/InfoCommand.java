@@ -149,25 +149,50 @@ final class InfoCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The training state, if any: checkpoints {@code training/step-N/} (sealed by a
+     * {@code manifest.json}) and loose JSON files with a {@code step}.
+     */
     private void trainingInfo(PrintWriter out, Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             return;
         }
         out.println();
-        out.println("training       " + dir);
+        List<Path> checkpoints = new ArrayList<>();
+        List<Path> jsons = new ArrayList<>();
         try (Stream<Path> s = Files.list(dir)) {
-            for (Path f : s.sorted().toList()) {
+            for (Path f : s.toList()) {
                 String name = f.getFileName().toString();
-                if (name.endsWith(".json")) {
-                    JsonObject o = Json.read(f);
-                    for (String key : List.of("step", "global_step", "epoch", "seed")) {
-                        if (o.has(key)) {
-                            out.printf("  %-24s %s  (%s)%n", key, Json.show(o.get(key)), name);
-                        }
-                    }
+                if (Files.isDirectory(f) && name.matches("step-\\d{1,18}")) {
+                    checkpoints.add(f);
+                } else if (name.endsWith(".json") && Files.isRegularFile(f)) {
+                    jsons.add(f);
                 }
             }
         }
+        checkpoints.sort((x, y) -> Long.compare(stepOf(y), stepOf(x)));
+        if (checkpoints.isEmpty()) {
+            out.println("training       " + dir + " (no checkpoint)");
+        } else {
+            Path latest = checkpoints.get(0);
+            boolean sealed = Files.isRegularFile(latest.resolve("manifest.json"));
+            out.printf("training       step %,d (latest of %d checkpoint%s: %s%s)%n", stepOf(latest), checkpoints.size(),
+                    checkpoints.size() == 1 ? "" : "s", dir.getParent().relativize(latest),
+                    sealed ? "" : ", no manifest.json: incomplete");
+        }
+        jsons.sort(null);
+        for (Path f : jsons) {
+            JsonObject o = Json.read(f);
+            for (String key : List.of("step", "global_step", "epoch")) {
+                if (o.has(key)) {
+                    out.printf("  %-24s %s  (%s)%n", key, Json.show(o.get(key)), f.getFileName());
+                }
+            }
+        }
+    }
+
+    private static long stepOf(Path checkpoint) {
+        return Long.parseLong(checkpoint.getFileName().toString().substring("step-".length()));
     }
 
     // ------------------------------------------------------------------ data sets

@@ -51,6 +51,19 @@ class InfoCommandTest {
     }
 
     @Test
+    void trainingCheckpointsShowTheLatestStep() throws Exception {
+        Path model = modelFolder(dir);
+        for (int step : new int[] {500, 1000, 20}) {
+            Path c = model.resolve("training/step-" + step);
+            Files.createDirectories(c);
+            Files.writeString(c.resolve("manifest.json"), "{\"format_version\": 1, \"step\": " + step + ", \"files\": {}}");
+        }
+        Cli r = Cli.run("info", model.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("step 1,000 (latest of 3 checkpoints: training/step-1000)"), r.out());
+    }
+
+    @Test
     void notAModelFolderSaysWhatIsExpected() {
         Cli r = Cli.run("info", dir.toString());
         assertNotEquals(0, r.exitCode());
