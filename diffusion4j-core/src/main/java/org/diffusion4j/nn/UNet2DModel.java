@@ -292,6 +292,14 @@ public final class UNet2DModel implements AutoCloseable {
         return predict(sample, timestep, null);
     }
 
+    /**
+     * Inference at one timestep for the whole batch, given as a number (fractional values are
+     * allowed, as the Euler-type samplers use; diffusers passes them as float32, and so does this).
+     */
+    public NDArray predict(NDArray sample, double timestep) {
+        return predict(sample, sample.getManager().create((float) timestep), null);
+    }
+
     /** Inference for a class-conditional model; see {@link #predict(NDArray, NDArray)}. */
     public NDArray predict(NDArray sample, NDArray timestep, NDArray classLabels) {
         boolean gradMode = JniUtils.isGradMode();

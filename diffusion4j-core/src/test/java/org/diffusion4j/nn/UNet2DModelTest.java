@@ -29,14 +29,17 @@ import org.junit.jupiter.api.io.TempDir;
 class UNet2DModelTest {
     private static final Path UNET = UNet2DModelParityTest.UNET;
     private static NDManager manager;
+    private static int threads;
 
     @BeforeAll
     static void open() {
         manager = NDManager.newBaseManager();
+        threads = IntraOpThreads.useOne();
     }
 
     @AfterAll
     static void close() {
+        IntraOpThreads.restore(threads);
         manager.close();
     }
 
@@ -286,6 +289,7 @@ class UNet2DModelTest {
             float[] eval = model.forward(x, t).toFloatArray();
             model.setTraining(true);
             assertArrayEquals(eval, model.predict(x, t).toFloatArray(), "no dropout in predict");
+            assertArrayEquals(eval, model.predict(x, 77.0).toFloatArray(), "a number timestep is the same");
             boolean[] recorded = new boolean[2];
             boolean[] gradModeAfter = new boolean[1];
             Thread worker = new Thread(() -> {
