@@ -43,11 +43,13 @@ import org.diffusion4j.nn.ParameterFactory.Init;
  *   <li>conv_out(silu(conv_norm_out(h))).
  * </ol>
  *
- * <p>Parameters live in a name → NDArray map ({@link #parameters()}, diffusers' registration order)
- * held by the model's own {@link NDManager}; each requires gradients, so a training step inside a
- * {@link ai.djl.training.GradientCollector} reaches all of them. Forward intermediates belong to the
- * sample's manager: run each step in a sub-manager. Dropout is active only when {@link
- * #setTraining(boolean) training}. Close the model to free its parameters.
+ * <p>Parameters live in a name → NDArray map ({@link #parameters()}, in the order the forward uses
+ * them) held by the model's own {@link NDManager}; each requires gradients, so a training step
+ * inside a {@link ai.djl.training.GradientCollector} reaches all of them ({@code getGradient()}
+ * returns a new array attached to the model's manager on every call: close it). Forward
+ * intermediates belong to the sample's manager: run each step in a sub-manager. Dropout is active
+ * only when {@link #setTraining(boolean) training}. Inference goes through {@code predict} (no
+ * autograd on any thread, no dropout). Close the model to free its parameters.
  */
 public final class UNet2DModel implements AutoCloseable {
 
@@ -111,7 +113,7 @@ public final class UNet2DModel implements AutoCloseable {
     // ---------------------------------------------------------------- construction
 
     /**
-     * The name and shape of every parameter of a configuration, in diffusers' registration order,
+     * The name and shape of every parameter of a configuration, in the order the forward uses them,
      * computed without allocating any tensor.
      */
     public static Map<String, Shape> parameterShapes(UNet2DConfig config) {
@@ -457,7 +459,7 @@ public final class UNet2DModel implements AutoCloseable {
     }
 
     /**
-     * The live parameters, by diffusers state-dict name, in diffusers' registration order
+     * The live parameters, by diffusers state-dict name, in the order the forward uses them
      * (unmodifiable map; the arrays are the model's own — update them in place to train).
      */
     public Map<String, NDArray> parameters() {

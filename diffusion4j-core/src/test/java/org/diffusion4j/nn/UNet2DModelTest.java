@@ -90,7 +90,19 @@ class UNet2DModelTest {
         assertEquals(weights.names(), new java.util.TreeSet<>(shapes.keySet()), "exactly diffusers' state-dict keys");
         shapes.forEach((name, shape) -> assertArrayEquals(weights.info(name).shape(), shape.getShape(), name));
         assertEquals(List.of("conv_in.weight", "conv_in.bias", "time_embedding.linear_1.weight"),
-                new ArrayList<>(shapes.keySet()).subList(0, 3), "registration order");
+                new ArrayList<>(shapes.keySet()).subList(0, 3), "forward order");
+    }
+
+    /** diffusers: heads = channels // attention_head_dim, inner width heads · head_dim (may be < channels). */
+    @Test
+    void headDimNotDividingTheChannelsNarrowsTheAttention() {
+        UNet2DConfig c = micro().toBuilder().optAttentionHeadDim(5).build();
+        Map<String, Shape> shapes = UNet2DModel.parameterShapes(c);
+        assertEquals(new Shape(15, 16), shapes.get("mid_block.attentions.0.to_q.weight"), "3 heads of 5");
+        assertEquals(new Shape(16, 15), shapes.get("mid_block.attentions.0.to_out.0.weight"));
+        try (UNet2DModel model = UNet2DModel.create(c, manager, 3); NDManager step = manager.newSubManager()) {
+            assertEquals(new Shape(2, 1, 8, 8), model.predict(step.randomNormal(new Shape(2, 1, 8, 8)), 10).getShape());
+        }
     }
 
     @Test
