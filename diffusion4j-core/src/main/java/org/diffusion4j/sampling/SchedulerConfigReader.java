@@ -51,7 +51,7 @@ final class SchedulerConfigReader {
         boolean ddim = cls.equals(SchedulerConfig.DDIM);
         boolean dpm = cls.equals(SchedulerConfig.DPM_SOLVER_MULTISTEP);
         boolean euler = cls.equals(SchedulerConfig.EULER_DISCRETE);
-        SchedulerConfig.Values v = SchedulerConfig.Values.defaults(cls);
+        SchedulerConfigValues v = SchedulerConfigValues.defaults(cls);
         List<String> ignored = new ArrayList<>();
         for (Map.Entry<String, JsonElement> e : o.entrySet()) {
             String k = e.getKey();

@@ -84,7 +84,6 @@ class GuidedDenoiserTest {
             @Override
             public NDArray predict(NDArray x, double t, NDArray condition) {
                 long[] c = condition.toLongArray();
-                long per = x.getShape().size() / c.length;
                 NDArray[] rows = new NDArray[c.length];
                 for (int i = 0; i < c.length; i++) {
                     rows[i] = new AnalyticGaussianDenoiser(schedule, mus[(int) c[i]], 0.5, PredictionType.EPSILON)

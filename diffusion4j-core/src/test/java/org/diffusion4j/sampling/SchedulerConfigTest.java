@@ -163,12 +163,12 @@ class SchedulerConfigTest {
         assertEquals(-5.1, c.samplerOptions(10).lambdaMinClipped());
         c = SchedulerConfig.parse("{\"_class_name\": \"DPMSolverMultistepScheduler\", \"lambda_min_clipped\": -Infinity}", "x");
         assertEquals(Double.NEGATIVE_INFINITY, c.samplerOptions(10).lambdaMinClipped());
-        assertEquals("1e-05", SchedulerConfig.PythonJson.number(1e-5));
-        assertEquals("0.0001", SchedulerConfig.PythonJson.number(1e-4));
-        assertEquals("1000.0", SchedulerConfig.PythonJson.number(1000));
-        assertEquals("1.5e+16", SchedulerConfig.PythonJson.number(1.5e16));
-        assertEquals("0.00085", SchedulerConfig.PythonJson.number(0.00085));
-        assertEquals("-Infinity", SchedulerConfig.PythonJson.number(Double.NEGATIVE_INFINITY));
+        assertEquals("1e-05", PythonJson.number(1e-5));
+        assertEquals("0.0001", PythonJson.number(1e-4));
+        assertEquals("1000.0", PythonJson.number(1000));
+        assertEquals("1.5e+16", PythonJson.number(1.5e16));
+        assertEquals("0.00085", PythonJson.number(0.00085));
+        assertEquals("-Infinity", PythonJson.number(Double.NEGATIVE_INFINITY));
     }
 
     @Test
