@@ -13,8 +13,9 @@ import org.diffusion4j.schedule.NoiseSchedule;
  *   <li>treats the jump t → s as one forward step with α = ᾱ_t/ᾱ_s, β = 1 − α;</li>
  *   <li>predicts x̂₀ from the network output (ε: x̂₀ = (x_t − √(1−ᾱ_t) ε)/√ᾱ_t, Eq. 15; or x₀/v), then clips
  *       or thresholds it if asked;</li>
- *   <li>takes the posterior mean μ̃ = √ᾱ_s β/(1−ᾱ_t) · x̂₀ + √α (1−ᾱ_s)/(1−ᾱ_t) · x_t (Eq. 7), which is the
- *       ε-form mean of Eq. 11 when x̂₀ is unclipped;</li>
+ *   <li>takes the mean of the forward-process posterior q(x_s | x_t, x̂₀) = N(μ̃, β̃ I) (Eq. 6), with
+ *       μ̃ = √ᾱ_s β/(1−ᾱ_t) · x̂₀ + √α (1−ᾱ_s)/(1−ᾱ_t) · x_t (Eq. 7); for an unclipped x̂₀ this is the ε-form
+ *       mean μ_θ = (x_t − β/√(1−ᾱ_t) · ε_θ)/√α of Eq. 11;</li>
  *   <li>adds σ z with σ² = β̃ = (1−ᾱ_s)/(1−ᾱ_t) · β (fixed_small, clamped at 1e-20) or σ² = β (fixed_large)
  *       (Sec. 3.2), z = draw i of the noise source — except at the last step, which adds no noise
  *       (Algorithm 2, line 3: z = 0 when t = 1).</li>

@@ -108,6 +108,7 @@ class DdpmTest {
             });
             assertEquals(before + 1, ((BaseNDManager) m).getManagedArrays().size(), "only the result is added");
             assertEquals(m, out.getManager());
+            assertEquals(ai.djl.ndarray.types.DataType.FLOAT32, out.getDataType(), "double scalars do not promote x");
             assertEquals(m, xT.getManager());
             assertTrue(xT.toFloatArray().length == 96, "x_T is still usable");
             assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), steps);
