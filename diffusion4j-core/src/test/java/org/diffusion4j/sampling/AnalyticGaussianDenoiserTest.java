@@ -10,7 +10,9 @@ import ai.djl.ndarray.types.Shape;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.schedule.NoiseSchedule;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(IntraOpThreads.class)
 class AnalyticGaussianDenoiserTest {
 
     static final NoiseSchedule SCHEDULE = NoiseSchedule.linear();

@@ -12,7 +12,9 @@ import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.schedule.NoiseSchedule;
 import org.diffusion4j.schedule.TimestepSpacing;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(IntraOpThreads.class)
 class DdimTest {
 
     static final NoiseSchedule SCHEDULE = NoiseSchedule.linear();

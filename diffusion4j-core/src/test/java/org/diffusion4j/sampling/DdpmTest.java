@@ -15,7 +15,9 @@ import java.util.List;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.schedule.NoiseSchedule;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(IntraOpThreads.class)
 class DdpmTest {
 
     static final NoiseSchedule SCHEDULE = NoiseSchedule.linear();

@@ -14,6 +14,7 @@ import org.diffusion4j.io.SafeTensors;
 import org.diffusion4j.schedule.NoiseSchedule;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * DDPM and DDIM against diffusers 0.31 (fixtures/diffusers/reference, see its README): the stored UNet outputs
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * samplers compute the scalars in double and the tensors in float32, so they land about as far away; we allow
  * 4× the float64-replay difference, absolute for DDPM and relative to max |x| for the unclipped DDIM loops.
  */
+@ExtendWith(IntraOpThreads.class)
 class DiffusersReferenceTest {
 
     static final Path REF = Path.of("src/test/resources/fixtures/diffusers/reference");

@@ -14,7 +14,9 @@ import java.util.List;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.schedule.NoiseSchedule;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(IntraOpThreads.class)
 class GuidedDenoiserTest {
 
     /** A fake network whose output is x + 10·label (one constant per class), recording each call. */

@@ -11,7 +11,9 @@ import ai.djl.ndarray.types.Shape;
 import org.diffusion4j.schedule.NoiseSchedule;
 import org.diffusion4j.schedule.TimestepSpacing;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(IntraOpThreads.class)
 class SamplersTest {
 
     @Test

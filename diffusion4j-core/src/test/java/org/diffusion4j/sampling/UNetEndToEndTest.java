@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.diffusion4j.diffusion.PredictionType;
@@ -14,8 +13,8 @@ import org.diffusion4j.io.SafeTensors;
 import org.diffusion4j.nn.UNet2DModel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Free-running sampling with the fixture UNet, against diffusers' final x_0 (fixtures/diffusers/reference). The
@@ -24,10 +23,9 @@ import org.junit.jupiter.api.Test;
  * ddim_trailing: as far as a correct float32 reimplementation should land. We allow 4× that: 2.2e-5 absolute for
  * DDPM and 3.4e-6 × max |x_0| for DDIM. (ddim_leading_clip is chaotic and checked step by step elsewhere.)
  *
- * <p>Each loop is 50 UNet evaluations, so two loops run by default and the other two (whose schedulers differ from
- * the default ones only in what the teacher-forced tests already pin) carry the {@code long} tag:
- * {@code mvn test -DexcludedGroups=soak} runs them.
+ * <p>Each loop is 50 UNet evaluations (about 3 s with one intra-op thread on a loaded 2-core machine).
  */
+@ExtendWith(IntraOpThreads.class)
 class UNetEndToEndTest {
 
     static final Path FIXTURES = Path.of("src/test/resources/fixtures/diffusers");
@@ -50,9 +48,9 @@ class UNetEndToEndTest {
         manager.close();
     }
 
-    /** The UNet as a denoiser: the timestep goes in as a float32 [N] tensor (bit-identical to int64, README). */
+    /** The UNet as a denoiser: the timestep goes in as float32 (bit-identical to int64, README). */
     static Denoiser unetDenoiser(PredictionType type) {
-        return Denoiser.of(type, (x, t) -> unet.forward(x, x.getManager().full(new Shape(x.getShape().get(0)), (float) t)));
+        return Denoiser.of(type, unet::predict);
     }
 
     /** Runs the loop free; returns {max abs error of x_0, max |x_0|}. */
@@ -83,7 +81,6 @@ class UNetEndToEndTest {
     }
 
     @Test
-    @Tag("long")
     void ddpmFixedLarge() throws IOException {
         double[] r = freeRunning("ddpm_fixed_large");
         assertTrue(r[0] <= 2.2e-5, "x_0 error " + r[0]);
@@ -96,7 +93,6 @@ class UNetEndToEndTest {
     }
 
     @Test
-    @Tag("long")
     void ddimTrailing() throws IOException {
         double[] r = freeRunning("ddim_trailing");
         assertTrue(r[0] <= 3.4e-6 * r[1], "x_0 error " + r[0] + " for max |x_0| " + r[1]);
