@@ -59,7 +59,7 @@ class DdpmTest {
     void everyPredictionTypeGivesTheSameSamples() {
         try (NDManager m = NDManager.newBaseManager()) {
             Ddpm ddpm = new Ddpm(SCHEDULE, SamplerOptions.ofSteps(100));
-            NDArray xT = xT(m, 3);
+            NDArray xT = NoiseSource.seeded(3).normal(m, new Shape(2000), 0);
             NDArray eps = ddpm.sample(new AnalyticGaussianDenoiser(SCHEDULE, MU, S, PredictionType.EPSILON), xT,
                     NoiseSource.seeded(4), SamplingListener.NONE);
             for (PredictionType p : new PredictionType[] {PredictionType.SAMPLE, PredictionType.V_PREDICTION}) {
