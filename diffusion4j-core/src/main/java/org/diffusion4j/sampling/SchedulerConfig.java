@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import org.diffusion4j.diffusion.PredictionType;
@@ -109,6 +108,20 @@ public final class SchedulerConfig {
     public SchedulerConfig withClassName(String className) {
         SchedulerConfigValues c = v.copy();
         c.className = SchedulerConfigReader.checkClassName(className, "withClassName");
+        return new SchedulerConfig(c, List.of());
+    }
+
+    /** A copy with another variance_type (DDPMScheduler), e.g. for a model trained for σ² = β. */
+    public SchedulerConfig withVarianceType(VarianceType varianceType) {
+        SchedulerConfigValues c = v.copy();
+        c.varianceType = Objects.requireNonNull(varianceType, "varianceType");
+        return new SchedulerConfig(c, List.of());
+    }
+
+    /** A copy with clip_sample on or off (DDPM/DDIM: clamp x̂₀ to [−clip_sample_range, clip_sample_range]). */
+    public SchedulerConfig withClipSample(boolean clipSample) {
+        SchedulerConfigValues c = v.copy();
+        c.clipSample = clipSample;
         return new SchedulerConfig(c, List.of());
     }
 

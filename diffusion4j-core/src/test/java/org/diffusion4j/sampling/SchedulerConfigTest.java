@@ -54,6 +54,14 @@ class SchedulerConfigTest {
         try (Stream<Path> left = Files.list(out.getParent())) {
             assertEquals(1, left.count(), "no temporary file left behind");
         }
+        SchedulerConfig large = SchedulerConfig.parse(c.withVarianceType(VarianceType.FIXED_LARGE).withClipSample(false)
+                .toJson(), "copy");
+        assertEquals(VarianceType.FIXED_LARGE, large.varianceType());
+        assertFalse(large.clipSample());
+        assertEquals(VarianceType.FIXED_SMALL, c.varianceType(), "the original is unchanged");
+        SchedulerConfig ddim = SchedulerConfig.parse(c.withClassName(SchedulerConfig.DDIM).toJson(), "ddim");
+        assertEquals("ddim", ddim.samplerName());
+        assertTrue(ddim.setAlphaToOne());
         SchedulerConfig cos = SchedulerConfig.ddpmDefaults(BetaSchedule.SQUAREDCOS_CAP_V2, 4000, 1e-4, 0.02,
                 PredictionType.V_PREDICTION);
         SchedulerConfig back = SchedulerConfig.parse(cos.toJson(), "round trip");
