@@ -122,12 +122,7 @@ class ForwardProcessTest {
     @Test
     void reproducesDiffusersAddNoise() throws Exception {
         SafeTensors ref = SafeTensors.read(REF);
-        float[] acp32 = ref.floats("ddpm_fixed_small/alphas_cumprod");
-        double[] betas = new double[acp32.length];
-        for (int i = 0; i < betas.length; i++) {
-            betas[i] = 1 - acp32[i] / (i == 0 ? 1.0 : (double) acp32[i - 1]);
-        }
-        GaussianDiffusion diffusersSchedule = new GaussianDiffusion(NoiseSchedule.fromBetas(betas));
+        GaussianDiffusion diffusersSchedule = new GaussianDiffusion(diffusersSchedule(ref));
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray x0 = ref.toNDArray("add_noise/x0", m);
             NDArray noise = ref.toNDArray("add_noise/noise", m);
@@ -210,6 +205,16 @@ class ForwardProcessTest {
             assertEquals(variance, rVar, 5 * variance * Math.sqrt(2.0 / (n - 1)));
             assertEquals(0, corr, 5 / Math.sqrt(n));
         }
+    }
+
+    /** A double schedule whose ᾱ are exactly diffusers' float32 alphas_cumprod from the fixture. */
+    static NoiseSchedule diffusersSchedule(SafeTensors ref) {
+        float[] acp32 = ref.floats("ddpm_fixed_small/alphas_cumprod");
+        double[] betas = new double[acp32.length];
+        for (int i = 0; i < betas.length; i++) {
+            betas[i] = 1 - acp32[i] / (i == 0 ? 1.0 : (double) acp32[i - 1]);
+        }
+        return NoiseSchedule.fromBetas(betas);
     }
 
     static double[] toDoubles(NDArray a) {
