@@ -2,7 +2,7 @@ package org.diffusion4j.diffusion;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
-import java.util.stream.IntStream;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * Loss and likelihood terms of diffusion training and evaluation, the analogue of
@@ -49,11 +49,12 @@ public final class Losses {
 
     /** The mean over all axes but the first (improved-diffusion's {@code mean_flat}), shape [N]. */
     public static NDArray meanFlat(NDArray x) {
-        int n = x.getShape().dimension();
-        if (n <= 1) {
+        Shape shape = x.getShape();
+        if (shape.dimension() <= 1) {
             return x;
         }
-        return x.mean(IntStream.range(1, n).toArray());
+        // DJL's PyTorch mean takes a single axis: flatten the non-batch axes first.
+        return Scoped.run(() -> x.reshape(shape.get(0), -1).mean(new int[] {1}), x);
     }
 
     /**

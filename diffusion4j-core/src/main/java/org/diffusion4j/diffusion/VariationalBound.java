@@ -30,11 +30,18 @@ import org.diffusion4j.sampling.NoiseSource;
  * function of (denoiser, x₀, options, noise source).
  *
  * <p><b>Timestep subsets.</b> The full bound costs T network calls per batch. With
- * {@code stride = k > 1} the KL indices 1..T−1 are cut into consecutive strata of k timesteps
- * (the last may be shorter); one timestep is drawn uniformly from each stratum (seeded by
- * {@code strataSeed}) and its term is multiplied by the stratum's size. This stratified estimate of
- * Σ L_{t−1} is unbiased over the strata draw. The prior and the decoder term are always computed
- * exactly (they need 0 and 1 network calls), so a run makes 1 + ⌈(T−1)/k⌉ calls.
+ * {@code klTimesteps = M < T−1}, the KL indices 1..T−1 are cut into M consecutive strata of
+ * geometrically growing width (each stratum ends at start·(T/start)^{1/m} for the m strata still
+ * to place, and is at least one timestep wide): single timesteps near t = 1, wide strata near T —
+ * for T = 1000, M = 100 the widths at every 10th stratum are 1, 1, 1, 2, 3, 4, 7, 12, 19, 31. One
+ * timestep is drawn uniformly from each stratum (seeded by {@code strataSeed}) and its term is
+ * multiplied by the stratum's width. This stratified estimate of Σ L_{t−1} is unbiased over the
+ * draw. The strata are geometric because the terms are: near the data L_{t−1} falls off roughly
+ * like 1/t and the first few terms carry much of the bound, so evenly spaced strata (every k-th t,
+ * scaled by k) are a poor estimator. On the Gaussian toy of the tests (T = 1000, fixed_large) the
+ * standard deviation over the strata draw is 1.4 bits/dim for "every 10th t" but 0.007 bits/dim
+ * for these 100 strata (0.03 for M = 50, 0.0014 for M = 200). The prior and the decoder term are
+ * always computed exactly (0 and 1 network calls), so a run makes min(M, T−1) + 1 calls.
  *
  * <p>All bound arithmetic is done in float64 (the KL's −1 + d + e^{−d} cancels in float32); the
  * denoiser sees x_t in x₀'s dtype, and the posterior uses exactly the x_t it saw.
@@ -52,36 +59,38 @@ public final class VariationalBound {
     /**
      * @param varianceType the reverse-kernel variance; Ho et al. evaluated CIFAR-10 with σ² = β_t
      * @param clipDenoised clamp x̂₀ to [−1, 1] (improved-diffusion's default for bits/dim)
-     * @param stride 1 for the full bound, k &gt; 1 for the stratified subset described above
-     * @param strataSeed seeds the choice of timestep within each stratum (unused when stride = 1)
+     * @param klTimesteps how many KL terms to evaluate: 0 (or ≥ T−1) for all of them, the full
+     *     bound; M for the stratified subset described above
+     * @param strataSeed seeds the choice of timestep within each stratum (unused for the full bound)
      * @param decoder how L₀ scores x₀
      */
-    public record Options(VarianceType varianceType, boolean clipDenoised, int stride, long strataSeed, Decoder decoder) {
+    public record Options(VarianceType varianceType, boolean clipDenoised, int klTimesteps, long strataSeed, Decoder decoder) {
         public Options {
-            if (stride < 1) {
-                throw new IllegalArgumentException("VB stride must be ≥ 1 (1 = every timestep), got " + stride);
+            if (klTimesteps < 0) {
+                throw new IllegalArgumentException("klTimesteps must be ≥ 0 (0 = every timestep), got " + klTimesteps);
             }
         }
 
         /** The full bound for 8-bit images: fixed_large, clipped x̂₀, every timestep. */
         public static Options defaults() {
-            return new Options(VarianceType.FIXED_LARGE, true, 1, 0, Decoder.DISCRETIZED_8BIT);
+            return new Options(VarianceType.FIXED_LARGE, true, 0, 0, Decoder.DISCRETIZED_8BIT);
         }
 
-        public Options withStride(int k, long seed) {
-            return new Options(varianceType, clipDenoised, k, seed, decoder);
+        /** The stratified subset of M KL terms (M + 1 network calls), strata draw seeded by {@code seed}. */
+        public Options withSubset(int klTimesteps, long seed) {
+            return new Options(varianceType, clipDenoised, klTimesteps, seed, decoder);
         }
 
         public Options withVarianceType(VarianceType v) {
-            return new Options(v, clipDenoised, stride, strataSeed, decoder);
+            return new Options(v, clipDenoised, klTimesteps, strataSeed, decoder);
         }
 
         public Options withClipDenoised(boolean clip) {
-            return new Options(varianceType, clip, stride, strataSeed, decoder);
+            return new Options(varianceType, clip, klTimesteps, strataSeed, decoder);
         }
 
         public Options withDecoder(Decoder d) {
-            return new Options(varianceType, clipDenoised, stride, strataSeed, d);
+            return new Options(varianceType, clipDenoised, klTimesteps, strataSeed, d);
         }
     }
 
@@ -129,23 +138,26 @@ public final class VariationalBound {
      */
     public int[][] plan(Options options) {
         int n = diffusion.numTimesteps();
-        int k = options.stride();
+        int strata = options.klTimesteps() == 0 ? n - 1 : Math.min(options.klTimesteps(), n - 1);
+        boolean full = strata == n - 1;
         SplittableRandom random = new SplittableRandom(options.strataSeed());
-        List<int[]> strata = new ArrayList<>();
-        for (int start = 1; start < n; start += k) {
-            int size = Math.min(k, n - start);
-            strata.add(new int[] {k == 1 ? start : start + random.nextInt(size), size});
+        int[] timesteps = new int[strata + 1];
+        int[] weights = new int[strata + 1];
+        int start = 1;
+        for (int j = 0; j < strata; j++) {
+            // geometric over what is left: end = start·(T/start)^{1/m} for the m strata remaining,
+            // at least one timestep wide, leaving at least one for each later stratum
+            int remaining = strata - j;
+            long target = Math.round(start * Math.pow((double) n / start, 1.0 / remaining));
+            int end = (int) Math.min(n - (remaining - 1), Math.max(start + 1, target));
+            int width = end - start;
+            // evaluation order is descending: stratum j goes to position strata − 1 − j
+            timesteps[strata - 1 - j] = full ? start : start + random.nextInt(width);
+            weights[strata - 1 - j] = width;
+            start = end;
         }
-        int m = strata.size() + 1;
-        int[] timesteps = new int[m];
-        int[] weights = new int[m];
-        for (int j = 0; j < m - 1; j++) {
-            int[] pick = strata.get(strata.size() - 1 - j);
-            timesteps[j] = pick[0];
-            weights[j] = pick[1];
-        }
-        timesteps[m - 1] = 0;
-        weights[m - 1] = 1;
+        timesteps[strata] = 0;
+        weights[strata] = 1;
         return new int[][] {timesteps, weights};
     }
 
