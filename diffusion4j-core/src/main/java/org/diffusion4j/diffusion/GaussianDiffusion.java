@@ -1,6 +1,7 @@
 package org.diffusion4j.diffusion;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -21,9 +22,11 @@ import org.diffusion4j.schedule.NoiseSchedule;
  * t+1, as in diffusers). Images are [N, …] with the batch first. Per-sample timesteps are an
  * {@code int[]} of length N (or an int64 NDArray, see {@link #timesteps(NDArray)}); the schedule
  * coefficients are gathered once in double and created as one [N,1,…,1] array in the data's dtype,
- * never by per-sample native calls. Every result belongs to the manager of the method's first
- * array argument; intermediates are freed before returning. Variances are returned broadcastable
- * to the data shape ([N,1,…,1] unless the model learned them).
+ * never by per-sample native calls. Results behave like those of a DJL op: they belong to the
+ * manager of the first array operand (x₀, x_t or the model output) and join the caller's
+ * {@link ai.djl.ndarray.NDScope}, if one is open; intermediates are freed before returning; inputs
+ * are never closed. Variances are returned broadcastable to the data shape ([N,1,…,1] unless the
+ * model learned them). Computations run in the inputs' dtype: pass float64 for likelihoods.
  */
 public final class GaussianDiffusion {
 
@@ -149,6 +152,11 @@ public final class GaussianDiffusion {
             NDArray prediction = modelOutput;
             NDArray variance;
             NDArray logVariance;
+            if (!varianceType.isLearned() && !modelOutput.getShape().equals(xt.getShape())) {
+                throw new IllegalArgumentException("the model output has shape " + modelOutput.getShape() + " but x_t has shape "
+                        + xt.getShape() + (modelOutput.getShape().dimension() > 1 && modelOutput.getShape().get(1) == 2 * xt.getShape().get(1)
+                        ? "; a model with 2C output channels learned its variance: use learned_range (or learned)" : "; they must match"));
+            }
             if (varianceType.isLearned()) {
                 long c = xt.getShape().get(1);
                 if (modelOutput.getShape().dimension() < 2 || modelOutput.getShape().get(1) != 2 * c) {
@@ -187,6 +195,70 @@ public final class GaussianDiffusion {
             return new NDArray[] {mean, variance, logVariance, predictedX0};
         }, modelOutput, xt);
         return new ModelMeanVariance(r[0], r[1], r[2], r[3]);
+    }
+
+    /**
+     * One ancestral step x_{t−1} = μ_θ(x_t, t) + σ_t z (Algorithm 2 of Ho et al. 2020), with
+     * σ_t = e^{½ log σ_t²} and no noise at t = 0, as improved-diffusion's {@code p_sample};
+     * {@code noise} is z. The denoiser's output and p_θ's arrays are closed before returning.
+     */
+    public NDArray pSample(Denoiser denoiser, NDArray xt, int t, NDArray noise, boolean clipDenoised, VarianceType varianceType) {
+        checkSameShape(xt, noise, "noise");
+        checkTimestep(t);
+        NDArray modelOutput = denoiser.predict(xt, t);
+        ModelMeanVariance p = pMeanVariance(modelOutput, denoiser.predictionType(), xt, filled(t, xt), clipDenoised, varianceType);
+        NDArray x = pSample(p, t, noise);
+        for (NDArray a : new NDArray[] {modelOutput, p.mean(), p.variance(), p.logVariance(), p.predictedX0()}) {
+            if (a != x && a != xt && a != noise) {
+                a.close();
+            }
+        }
+        return x;
+    }
+
+    /** {@link #pSample(Denoiser, NDArray, int, NDArray, boolean, VarianceType)} from a computed p_θ (at t = 0, its mean). */
+    public NDArray pSample(ModelMeanVariance p, int t, NDArray noise) {
+        if (t == 0) {
+            return p.mean();
+        }
+        return Scoped.run(() -> p.mean().add(p.logVariance().mul(0.5).exp().mul(noise)), p.mean(), noise);
+    }
+
+    /**
+     * The per-sample terms of the variational bound at per-sample timesteps, in bits per dimension,
+     * given the model's output at x_t = qSample(x₀, t, ε) (improved-diffusion's
+     * {@code _vb_terms_bpd}): L_{t−1} = KL(q(x_{t−1} | x_t, x₀) ‖ p_θ(x_{t−1} | x_t)) for t &gt; 0 and
+     * the decoder L₀ = −log p_θ(x₀ | x_t) for t = 0 — discretised to 8-bit bins, or the continuous
+     * density. Shape [N], in the inputs' dtype (float64 recommended). For the L_hybrid objective of
+     * Nichol &amp; Dhariwal 2021 pass an output whose prediction channels are {@code stopGradient()}ed,
+     * so that L_vlb trains only the variance.
+     */
+    public NDArray vbTermsBpd(NDArray modelOutput, PredictionType predictionType, NDArray x0, NDArray xt, int[] t,
+            boolean clipDenoised, VarianceType varianceType, VariationalBound.Decoder decoder) {
+        checkSameShape(x0, xt, "x_t");
+        boolean anyZero = Arrays.stream(t).anyMatch(v -> v == 0);
+        boolean allZero = Arrays.stream(t).allMatch(v -> v == 0);
+        return Scoped.run(() -> {
+            ModelMeanVariance p = pMeanVariance(modelOutput, predictionType, xt, t, clipDenoised, varianceType);
+            NDArray decoderNll = null;
+            if (anyZero) {
+                NDArray logScales = p.logVariance().mul(0.5);
+                NDArray ll = decoder == VariationalBound.Decoder.DISCRETIZED_8BIT
+                        ? Losses.discretizedGaussianLogLikelihood(x0, p.mean(), logScales)
+                        : Losses.gaussianLogLikelihood(x0, p.mean(), logScales);
+                decoderNll = Losses.meanFlat(ll).neg().div(Math.log(2));
+                if (allZero) {
+                    return decoderNll;
+                }
+            }
+            MeanVariance q = qPosteriorMeanVariance(x0, xt, t);
+            NDArray kl = Losses.meanFlat(Losses.normalKl(q.mean(), q.logVariance(), p.mean(), p.logVariance())).div(Math.log(2));
+            if (!anyZero) {
+                return kl;
+            }
+            NDArray isZero = x0.getManager().create(Arrays.stream(t).map(v -> v == 0 ? 1 : 0).toArray()).toType(DataType.BOOLEAN, false);
+            return NDArrays.where(isZero, decoderNll, kl);
+        }, modelOutput, x0, xt);
     }
 
     /** β_t, but β̃_1 at t = 0 (improved-diffusion's fixed_large; see {@link VarianceType#FIXED_LARGE}). */
@@ -261,9 +333,10 @@ public final class GaussianDiffusion {
 
     /**
      * Per-sample values f(t_i) as one [N,1,…,1] array with {@code like}'s rank, dtype and manager,
-     * built in Java from the double schedule and created with a single native call.
+     * built in Java from the double schedule and created with a single native call, e.g.
+     * {@code perSample(schedule()::sigma, t, x)}.
      */
-    NDArray perSample(IntToDoubleFunction f, int[] t, NDArray like) {
+    public NDArray perSample(IntToDoubleFunction f, int[] t, NDArray like) {
         Shape shape = like.getShape();
         if (shape.dimension() < 1 || t.length != shape.get(0)) {
             throw new IllegalArgumentException("got " + t.length + " timesteps for a batch of shape " + shape

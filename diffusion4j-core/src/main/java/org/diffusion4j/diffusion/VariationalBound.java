@@ -222,17 +222,9 @@ public final class VariationalBound {
         NDArray xtSeen = xtModel.toType(DataType.FLOAT64, false);
         try (NDScope scope = new NDScope()) {
             NDArray out64 = output.toType(DataType.FLOAT64, false);
-            GaussianDiffusion.ModelMeanVariance p = diffusion.pMeanVariance(out64, denoiser.predictionType(), xtSeen, ts,
-                    o.clipDenoised(), o.varianceType());
-            if (t == 0) {
-                NDArray logScales = p.logVariance().mul(0.5);
-                NDArray ll = o.decoder() == Decoder.DISCRETIZED_8BIT
-                        ? Losses.discretizedGaussianLogLikelihood(x0, p.mean(), logScales)
-                        : Losses.gaussianLogLikelihood(x0, p.mean(), logScales);
-                return bits(ll.neg());
-            }
-            GaussianDiffusion.MeanVariance q = diffusion.qPosteriorMeanVariance(x0, xtSeen, ts);
-            return bits(Losses.normalKl(q.mean(), q.logVariance(), p.mean(), p.logVariance()));
+            NDArray bpd = diffusion.vbTermsBpd(out64, denoiser.predictionType(), x0, xtSeen, ts, o.clipDenoised(), o.varianceType(),
+                    o.decoder());
+            return bpd.toDoubleArray();
         }
     }
 

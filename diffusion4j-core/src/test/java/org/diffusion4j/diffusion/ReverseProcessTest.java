@@ -65,6 +65,28 @@ class ReverseProcessTest {
         }
     }
 
+    /** pSample (Algorithm 2) with the denoiser's output replayed reproduces diffusers' prev_sample. */
+    @Test
+    void pSampleReproducesDiffusersPrevSample() throws Exception {
+        SafeTensors ref = SafeTensors.read(REF);
+        GaussianDiffusion diffusers = new GaussianDiffusion(ForwardProcessTest.diffusersSchedule(ref));
+        try (NDManager m = NDManager.newBaseManager()) {
+            String key = "ddpm_step_fixed_small/";
+            NDArray output = ref.toNDArray(key + "model_output", m);
+            NDArray sample = ref.toNDArray(key + "sample", m);
+            NDArray noise = ref.toNDArray(key + "noise", m);
+            NDArray prev = ref.toNDArray(key + "prev_sample", m);
+            long[] ts = ref.longs(key + "t");
+            for (int i = 0; i < ts.length; i++) {
+                int t = (int) ts[i];
+                NDArray x = diffusers.pSample(constant(output.get(i), PredictionType.EPSILON), sample.get(i), t, noise.get(i), true,
+                        VarianceType.FIXED_SMALL);
+                double diff = x.sub(prev.get(i)).abs().max().getFloat();
+                assertTrue(diff < (t == 1 ? 1e-4 : 2e-6), "t=" + t + ": " + diff);
+            }
+        }
+    }
+
     /**
      * A denoiser that knows the noise predicts the posterior exactly: p_θ's mean equals the
      * posterior mean μ̃(x₀, x_t) for every parameterisation, and its variance is β̃_t (fixed_small)

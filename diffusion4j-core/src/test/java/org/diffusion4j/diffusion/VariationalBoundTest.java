@@ -85,6 +85,39 @@ class VariationalBoundTest {
     }
 
     /**
+     * The training-time form: vbTermsBpd with a different timestep per sample (two of them 0) gives
+     * each sample its own term — the decoder where t = 0, the KL elsewhere — as the toy's formulas.
+     */
+    @Test
+    void vbTermsWithPerSampleTimesteps() {
+        Shape shape = new Shape(4, 1, 3, 3);
+        int[] t = {0, 5, 0, 60};
+        GaussianDiffusion diffusion = new GaussianDiffusion(schedule);
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x0 = toyData(m, shape, 9);
+            NDArray eps = NoiseSource.seeded(9).normal(m, shape, 0).toType(DataType.FLOAT64, false);
+            NDArray xt = diffusion.qSample(x0, t, eps);
+            Denoiser denoiser = toy.denoiser(true);
+            NDArray out = m.create(new double[0]);
+            for (int i = 0; i < 4; i++) {
+                NDArray o = denoiser.predict(xt.get(i + ":" + (i + 1)), t[i]);
+                out = i == 0 ? o : out.concat(o, 0);
+            }
+            double[] bpd = diffusion.vbTermsBpd(out, PredictionType.EPSILON, x0, xt, t, false, VarianceType.LEARNED,
+                    VariationalBound.Decoder.CONTINUOUS_GAUSSIAN).toDoubleArray();
+            double[] x = x0.toDoubleArray();
+            double[] e = eps.toDoubleArray();
+            for (int i = 0; i < 4; i++) {
+                double sum = 0;
+                for (int k = 0; k < 9; k++) {
+                    sum += toy.term(VarianceType.LEARNED, t[i], x[9 * i + k], e[9 * i + k]);
+                }
+                assertEquals(sum / 9 / LN2, bpd[i], 1e-9 * Math.max(1, Math.abs(sum)), "sample " + i + " at t=" + t[i]);
+            }
+        }
+    }
+
+    /**
      * What the bound estimates, checked by Monte Carlo within 5 standard errors (the SE from the
      * spread of the per-image totals), on a T = 50 schedule (β from 2e-3 to 0.4) to keep the
      * network calls few; arrays stay under PyTorch's 32k-element parallel grain, since on a busy
