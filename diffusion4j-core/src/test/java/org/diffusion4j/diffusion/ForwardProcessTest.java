@@ -12,10 +12,25 @@ import java.nio.file.Path;
 import org.diffusion4j.io.SafeTensors;
 import org.diffusion4j.sampling.NoiseSource;
 import org.diffusion4j.schedule.NoiseSchedule;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** q(x_t | x₀), the Markov kernel q(x_t | x_{t−1}) and the posterior q(x_{t−1} | x_t, x₀). */
 class ForwardProcessTest {
+
+    static int threads;
+
+    @BeforeAll
+    static void oneThread() {
+        threads = IntraOpThreads.useOne();
+    }
+
+    @AfterAll
+    static void restoreThreads() {
+        IntraOpThreads.restore(threads);
+    }
+
 
     static final Path REF = Path.of("src/test/resources/fixtures/diffusers/reference/schedulers.safetensors");
 

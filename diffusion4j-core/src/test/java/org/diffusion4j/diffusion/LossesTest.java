@@ -13,10 +13,25 @@ import ai.djl.training.GradientCollector;
 import java.util.function.DoubleUnaryOperator;
 import org.diffusion4j.sampling.NoiseSource;
 import org.diffusion4j.schedule.NoiseSchedule;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** KL, likelihoods, L_simple and Min-SNR-γ weights. */
 class LossesTest {
+
+    static int threads;
+
+    @BeforeAll
+    static void oneThread() {
+        threads = IntraOpThreads.useOne();
+    }
+
+    @AfterAll
+    static void restoreThreads() {
+        IntraOpThreads.restore(threads);
+    }
+
 
     /**
      * KL(N(μ₁,σ₁²) ‖ N(μ₂,σ₂²)) = log(σ₂/σ₁) + (σ₁² + (μ₁−μ₂)²)/(2σ₂²) − ½, written here in that

@@ -15,6 +15,8 @@ import org.diffusion4j.sampling.Denoiser;
 import org.diffusion4j.sampling.NoiseSource;
 import org.diffusion4j.schedule.BetaSchedule;
 import org.diffusion4j.schedule.NoiseSchedule;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,6 +36,18 @@ class VariationalBoundTest {
     final NoiseSchedule schedule = NoiseSchedule.of(BetaSchedule.LINEAR, 100, 1e-3, 0.2);
     final VariationalBound bound = new VariationalBound(new GaussianDiffusion(schedule));
     final Toy toy = new Toy(schedule);
+
+    static int threads;
+
+    @BeforeAll
+    static void oneThread() {
+        threads = IntraOpThreads.useOne();
+    }
+
+    @AfterAll
+    static void restoreThreads() {
+        IntraOpThreads.restore(threads);
+    }
 
     /**
      * Every term of every sample, all 100 timesteps, equals an independent scalar double
