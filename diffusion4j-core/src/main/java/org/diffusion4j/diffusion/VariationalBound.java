@@ -57,7 +57,8 @@ public final class VariationalBound {
     }
 
     /**
-     * @param varianceType the reverse-kernel variance; Ho et al. evaluated CIFAR-10 with σ² = β_t
+     * @param varianceType the reverse-kernel variance σ_t² of the model being scored; the bound
+     *     depends on it (on the tests' Gaussian toy fixed_large is far tighter than fixed_small)
      * @param clipDenoised clamp x̂₀ to [−1, 1] (improved-diffusion's default for bits/dim)
      * @param klTimesteps how many KL terms to evaluate: 0 (or ≥ T−1) for all of them, the full
      *     bound; M for the stratified subset described above
@@ -71,7 +72,7 @@ public final class VariationalBound {
             }
         }
 
-        /** The full bound for 8-bit images: fixed_large, clipped x̂₀, every timestep. */
+        /** The full bound for 8-bit images: fixed_large (β_t; β̃_1 at t = 0), clipped x̂₀, every timestep. */
         public static Options defaults() {
             return new Options(VarianceType.FIXED_LARGE, true, 0, 0, Decoder.DISCRETIZED_8BIT);
         }
