@@ -8,7 +8,8 @@ import ai.djl.ndarray.types.Shape;
  * Loss and likelihood terms of diffusion training and evaluation, the analogue of
  * improved-diffusion's {@code losses.py} plus L_simple. Element-wise functions return the shape of
  * their (broadcast) inputs; per-sample functions return [N]. Results belong to the manager of the
- * first array argument; intermediates are freed.
+ * first array argument and join the caller's NDScope; intermediates are freed. All are
+ * differentiable (the trainer back-propagates through L_simple).
  */
 public final class Losses {
 
