@@ -3,6 +3,7 @@ package org.diffusion4j.sampling;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.diffusion4j.diffusion.PredictionType;
+import org.diffusion4j.diffusion.VarianceType;
 import org.diffusion4j.schedule.NoiseSchedule;
 
 /**
@@ -31,6 +32,11 @@ public final class Ddpm implements Sampler {
     private final int[] timesteps;
 
     public Ddpm(NoiseSchedule schedule, SamplerOptions options) {
+        if (options.varianceType().isLearned()) {
+            throw new IllegalArgumentException("variance_type " + options.varianceType().diffusersName()
+                    + " needs the network's variance output, which a Denoiser does not carry; sample with"
+                    + " fixed_small or fixed_large (or with ddim)");
+        }
         this.schedule = schedule;
         this.options = options;
         this.timesteps = SamplingMath.timesteps(schedule, options);
@@ -88,6 +94,7 @@ public final class Ddpm implements Sampler {
         double variance = switch (options.varianceType()) {
             case FIXED_SMALL -> Math.max((1 - alphaCumprodPrev) / (1 - alphaCumprod) * beta, 1e-20);
             case FIXED_LARGE -> beta;
+            default -> throw new IllegalStateException("learned variances are refused by the constructor");
         };
         return new StepResult(mean.add(z.mul((float) Math.sqrt(variance))), predictedX0);
     }

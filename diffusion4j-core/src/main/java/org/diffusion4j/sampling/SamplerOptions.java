@@ -1,6 +1,7 @@
 package org.diffusion4j.sampling;
 
 import java.util.Objects;
+import org.diffusion4j.diffusion.VarianceType;
 import org.diffusion4j.schedule.TimestepSpacing;
 
 /**
@@ -21,7 +22,8 @@ import org.diffusion4j.schedule.TimestepSpacing;
  * @param dynamicThresholdingRatio the quantile of dynamic thresholding. Default 0.995.
  * @param sampleMaxValue the largest threshold s of dynamic thresholding. Default 1.
  * @param eta DDIM's η ∈ [0, 1] scaling σ_t (Eq. 16 of Song et al. 2021): 0 is deterministic DDIM, 1 is DDPM-like. Default 0.
- * @param varianceType DDPM's reverse variance, β̃_t or β_t (Sec. 3.2 of Ho et al. 2020). Default fixed_small.
+ * @param varianceType DDPM's reverse variance, β̃_t or β_t (Sec. 3.2 of Ho et al. 2020); the learned types
+ *     need the network's variance output and are refused by {@link Ddpm}. Default fixed_small.
  * @param setAlphaToOne DDIM's ᾱ after the last step: 1 (true) or ᾱ_0 (false) (diffusers {@code set_alpha_to_one}). Default true.
  * @param useClippedModelOutput DDIM: recompute ε from the clipped x₀ (diffusers {@code use_clipped_model_output}). Default false.
  * @param karrasSigmas solvers: use the noise levels of Karras et al. 2022, Eq. 5 (diffusers

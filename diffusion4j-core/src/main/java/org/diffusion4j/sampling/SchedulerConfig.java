@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.diffusion4j.diffusion.PredictionType;
+import org.diffusion4j.diffusion.VarianceType;
 import org.diffusion4j.io.AtomicFiles;
 import org.diffusion4j.schedule.BetaSchedule;
 import org.diffusion4j.schedule.NoiseSchedule;

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import org.diffusion4j.diffusion.PredictionType;
+import org.diffusion4j.diffusion.VarianceType;
 import org.diffusion4j.schedule.BetaSchedule;
 import org.diffusion4j.schedule.TimestepSpacing;
 

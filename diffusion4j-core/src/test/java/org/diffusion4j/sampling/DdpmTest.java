@@ -13,6 +13,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import org.diffusion4j.diffusion.PredictionType;
+import org.diffusion4j.diffusion.VarianceType;
 import org.diffusion4j.schedule.NoiseSchedule;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -37,7 +38,7 @@ class DdpmTest {
      */
     @Test
     void thousandStepsRecoverTheDataDistributionForBothVariances() {
-        for (VarianceType vt : VarianceType.values()) {
+        for (VarianceType vt : new VarianceType[] {VarianceType.FIXED_SMALL, VarianceType.FIXED_LARGE}) {
             try (NDManager m = NDManager.newBaseManager()) {
                 Ddpm ddpm = new Ddpm(SCHEDULE, SamplerOptions.builder().steps(1000).varianceType(vt).build());
                 var denoiser = new AnalyticGaussianDenoiser(SCHEDULE, MU, S, PredictionType.EPSILON);
@@ -144,5 +145,8 @@ class DdpmTest {
                 () -> new Ddpm(SCHEDULE, SamplerOptions.builder().steps(1000).stepsOffset(1).build()));
         assertTrue(e.getMessage().contains("steps_offset"), e.getMessage());
         assertNotEquals(null, new Ddpm(SCHEDULE, SamplerOptions.builder().steps(500).stepsOffset(1).build()));
+        e = assertThrows(IllegalArgumentException.class, () -> new Ddpm(SCHEDULE,
+                SamplerOptions.builder().varianceType(VarianceType.LEARNED_RANGE).build()));
+        assertTrue(e.getMessage().contains("learned_range") && e.getMessage().contains("fixed_small"), e.getMessage());
     }
 }

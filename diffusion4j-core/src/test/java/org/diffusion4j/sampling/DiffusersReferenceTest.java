@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.diffusion4j.diffusion.PredictionType;
+import org.diffusion4j.diffusion.VarianceType;
 import org.diffusion4j.io.SafeTensors;
 import org.diffusion4j.schedule.NoiseSchedule;
 import org.junit.jupiter.api.BeforeAll;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import org.diffusion4j.diffusion.VarianceType;
 import org.diffusion4j.schedule.NoiseSchedule;
 import org.diffusion4j.schedule.TimestepSpacing;
 import org.junit.jupiter.api.Test;
@@ -50,14 +51,6 @@ class SamplersTest {
         assertThrows(IllegalArgumentException.class, () -> SamplerOptions.builder().solverOrder(4).build());
         assertThrows(IllegalArgumentException.class, () -> SamplerOptions.builder().clipSampleRange(0).build());
         assertThrows(NullPointerException.class, () -> SamplerOptions.builder().spacing(null).build());
-    }
-
-    @Test
-    void varianceTypeNames() {
-        assertEquals(VarianceType.FIXED_SMALL, VarianceType.parse("fixed_small_log"));
-        assertEquals(VarianceType.FIXED_LARGE, VarianceType.parse("FIXED_LARGE"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> VarianceType.parse("learned_range"));
-        assertTrue(e.getMessage().contains("fixed_small"), e.getMessage());
     }
 
     @Test

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.diffusion4j.diffusion.PredictionType;
+import org.diffusion4j.diffusion.VarianceType;
 import org.diffusion4j.io.SafeTensors;
 import org.diffusion4j.schedule.BetaSchedule;
 import org.diffusion4j.schedule.NoiseSchedule;
@@ -139,7 +140,7 @@ class SchedulerConfigTest {
     @Test
     void badValuesAreRefusedNamingFileFieldAndFix() {
         assertError("{\"_class_name\": \"DDPMScheduler\", \"beta_schedule\": \"quadratic\"}", "beta_schedule", "squaredcos_cap_v2");
-        assertError("{\"_class_name\": \"DDPMScheduler\", \"variance_type\": \"learned_range\"}", "variance_type", "fixed_large");
+        assertError("{\"_class_name\": \"DDPMScheduler\", \"variance_type\": \"quadratic\"}", "variance_type", "fixed_large");
         assertError("{\"_class_name\": \"DDPMScheduler\", \"prediction_type\": \"flow\"}", "prediction_type", "v_prediction");
         assertError("{\"_class_name\": \"DDIMScheduler\", \"timestep_spacing\": \"karras\"}", "timestep_spacing", "trailing");
         assertError("{\"_class_name\": \"DDPMScheduler\", \"num_train_timesteps\": 1000.5}", "num_train_timesteps", "whole number");
@@ -177,6 +178,19 @@ class SchedulerConfigTest {
         assertEquals("1.5e+16", PythonJson.number(1.5e16));
         assertEquals("0.00085", PythonJson.number(0.00085));
         assertEquals("-Infinity", PythonJson.number(Double.NEGATIVE_INFINITY));
+    }
+
+    /** A learned-variance model's config loads (the network has 2C output channels), but DDPM refuses to use it. */
+    @Test
+    void learnedVarianceIsReportedAndRefusedByDdpm() {
+        SchedulerConfig c = SchedulerConfig.parse(
+                "{\"_class_name\": \"DDPMScheduler\", \"variance_type\": \"learned_range\"}", "x");
+        assertEquals(VarianceType.LEARNED_RANGE, c.varianceType());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Samplers.create("ddpm", c.noiseSchedule(), c.samplerOptions(10)));
+        assertTrue(e.getMessage().contains("learned_range"), e.getMessage());
+        assertEquals(VarianceType.FIXED_SMALL, SchedulerConfig.parse(
+                "{\"_class_name\": \"DDPMScheduler\", \"variance_type\": \"fixed_small_log\"}", "x").varianceType());
     }
 
     @Test
