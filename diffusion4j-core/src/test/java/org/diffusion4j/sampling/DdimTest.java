@@ -51,6 +51,7 @@ class DdimTest {
                 double[] got = GaussianMoments.of(x0);
                 double[] exact = GaussianMoments.ddimChain(SCHEDULE, ddim.timesteps(), eta, MU, S);
                 String what = "η=" + eta + ": sample " + got[0] + ", " + got[1] + "; exact chain " + exact[0] + ", " + exact[1];
+                System.out.println(what);
                 assertEquals(MU, got[0], 4 * GaussianMoments.seMean(S * S, N), what);
                 assertEquals(exact[0], got[0], 4 * GaussianMoments.seMean(exact[1], N), what);
                 assertEquals(exact[1], got[1], 4 * GaussianMoments.seVariance(exact[1], N), what);

@@ -46,6 +46,7 @@ class DdpmTest {
                 double[] got = GaussianMoments.of(x0);
                 double[] exact = GaussianMoments.ddpmFullChain(SCHEDULE, MU, S, vt == VarianceType.FIXED_LARGE);
                 String what = vt + ": sample " + got[0] + ", " + got[1] + "; exact chain " + exact[0] + ", " + exact[1];
+                System.out.println(what);
                 assertEquals(MU, got[0], 4 * GaussianMoments.seMean(S * S, N), what);
                 assertEquals(S * S, got[1], 4 * GaussianMoments.seVariance(S * S, N), what);
                 assertEquals(exact[0], got[0], 4 * GaussianMoments.seMean(exact[1], N), what);
