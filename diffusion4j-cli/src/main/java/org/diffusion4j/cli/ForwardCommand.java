@@ -1,5 +1,6 @@
 package org.diffusion4j.cli;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.awt.image.BufferedImage;
@@ -13,8 +14,10 @@ import org.diffusion4j.data.Batcher;
 import org.diffusion4j.data.Datasets;
 import org.diffusion4j.data.ImageDataset;
 import org.diffusion4j.data.Split;
+import org.diffusion4j.diffusion.GaussianDiffusion;
 import org.diffusion4j.io.ImageGrid;
 import org.diffusion4j.sampling.NoiseSource;
+import org.diffusion4j.sampling.SchedulerConfig;
 import org.diffusion4j.schedule.BetaSchedule;
 import org.diffusion4j.schedule.NoiseSchedule;
 import picocli.CommandLine.ArgGroup;
@@ -58,6 +61,11 @@ final class ForwardCommand implements Callable<Integer> {
             description = "Timesteps to show, comma-separated (default: ${DEFAULT-VALUE}).")
     int[] timesteps;
 
+    @Option(names = "--model", paramLabel = "DIR",
+            description = "Take the noise schedule from this model folder's scheduler/scheduler_config.json "
+                    + "(then --schedule, --num-train-timesteps and --beta-* are ignored).")
+    Path model;
+
     @Option(names = "--schedule", defaultValue = "linear", paramLabel = "NAME",
             description = "Beta schedule: linear, scaled_linear, cosine (squaredcos_cap_v2), sigmoid (default: ${DEFAULT-VALUE}).")
     String schedule;
@@ -97,19 +105,13 @@ final class ForwardCommand implements Callable<Integer> {
         }
         Image x0 = source.image != null ? Image.read(source.image) : fromDataset();
         int n = timesteps.length;
-        int size = x0.c * x0.h * x0.w;
-        float[] eps;
+        float[] strip;
         try (NDManager m = NDManager.newBaseManager()) {
-            eps = NoiseSource.seeded(seed).normal(m, new Shape(1, x0.c, x0.h, x0.w), 0).toFloatArray();
-        }
-        float[] strip = new float[n * size];
-        for (int k = 0; k < n; k++) {
-            // Eq. 4 of Ho et al. 2020: q(x_t | x_0) = N(√ᾱ_t x_0, (1 − ᾱ_t) I)
-            double a = ns.sqrtAlphaCumprod(timesteps[k]);
-            double s = ns.sqrtOneMinusAlphaCumprod(timesteps[k]);
-            for (int i = 0; i < size; i++) {
-                strip[k * size + i] = (float) (a * x0.values[i] + s * eps[i]);
-            }
+            Shape one = new Shape(1, x0.c, x0.h, x0.w);
+            NDArray image = m.create(x0.values, one).repeat(0, n);
+            NDArray eps = NoiseSource.seeded(seed).normal(m, one, 0).repeat(0, n);
+            // Eq. 4 of Ho et al. 2020: x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε, the same ε for every t
+            strip = new GaussianDiffusion(ns).qSample(image, timesteps, eps).toFloatArray();
         }
         int k = scale != null ? scale : Math.max(1, (int) Math.ceil(112.0 / Math.max(x0.h, x0.w)));
         if (k < 1 || k > 64) {
@@ -121,13 +123,22 @@ final class ForwardCommand implements Callable<Integer> {
         }
         ImageGrid.writePng(out, img);
         PrintWriter o = spec.commandLine().getOut();
-        o.printf("wrote %s (%dx%d): %s, t = %s, %s schedule, seed %d%n", out, img.getWidth(), img.getHeight(),
+        o.printf("wrote %s (%dx%d): %s, t = %s, schedule %s, seed %d%n", out, img.getWidth(), img.getHeight(),
                 x0.description, Arrays.toString(timesteps), schedule, seed);
         o.flush();
         return 0;
     }
 
-    private NoiseSchedule schedule() {
+    private NoiseSchedule schedule() throws IOException {
+        if (model != null) {
+            Path file = model.resolve("scheduler").resolve("scheduler_config.json");
+            if (!java.nio.file.Files.isRegularFile(file)) {
+                throw new java.nio.file.NoSuchFileException(file.toString(), null,
+                        "no scheduler config; --model takes a diffusers model folder");
+            }
+            schedule = file.toString();
+            return SchedulerConfig.read(file).noiseSchedule();
+        }
         BetaSchedule bs;
         try {
             bs = BetaSchedule.parse(schedule);

@@ -94,6 +94,20 @@ class ForwardCommandTest {
     }
 
     @Test
+    void scheduleFromAModelFolderMatchesTheSameScheduleGivenByName() throws Exception {
+        Path in = grayPng();
+        Path model = InfoCommandTest.modelFolder(dir); // DDPMScheduler: linear 1e-4 → 0.02, T = 1000
+        Path a = dir.resolve("named.png");
+        Path b = dir.resolve("model.png");
+        Path c = dir.resolve("cosine.png");
+        assertEquals(0, Cli.run("forward", "--image", in.toString(), "--out", a.toString()).exitCode());
+        assertEquals(0, Cli.run("forward", "--image", in.toString(), "--model", model.toString(), "--out", b.toString()).exitCode());
+        assertEquals(0, Cli.run("forward", "--image", in.toString(), "--schedule", "cosine", "--out", c.toString()).exitCode());
+        assertTrue(java.util.Arrays.equals(java.nio.file.Files.readAllBytes(a), java.nio.file.Files.readAllBytes(b)));
+        assertTrue(!java.util.Arrays.equals(java.nio.file.Files.readAllBytes(a), java.nio.file.Files.readAllBytes(c)));
+    }
+
+    @Test
     void timestepOutsideTheScheduleIsAUsageError() throws Exception {
         Cli r = Cli.run("forward", "--image", grayPng().toString(), "--t", "0,1000", "--out", dir.resolve("x.png").toString());
         assertEquals(2, r.exitCode());
