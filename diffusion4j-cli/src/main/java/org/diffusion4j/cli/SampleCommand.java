@@ -81,6 +81,10 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--karras", negatable = true, description = "Solvers: Karras et al. noise levels (default: the scheduler config's).")
     Boolean karras;
 
+    @Option(names = "--class", paramLabel = "all|C[,C...]",
+            description = "Class-conditional models: class ids given to the images in turn, or all (image i gets class i mod K) (default: all).")
+    String classes;
+
     @Option(names = {"-n", "--num-images"}, paramLabel = "N", description = "Number of images (default: 64, or the count in --noise).")
     Integer numImages;
 
@@ -145,11 +149,13 @@ final class SampleCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         try (NDManager manager = NDManager.newBaseManager()) {
             UNet2DModel unet = UNet2DModel.load(dir.resolve("unet"), manager);
-            UNetDenoiser denoiser = new UNetDenoiser(unet, config.predictionType());
             long[] imageShape = imageShape(unet);
             NDArray xT = initialNoise(manager, imageShape);
             int n = (int) xT.getShape().get(0);
-            SamplingRun run = new SamplingRun(s, denoiser, seed, batch, progress(), trajectoryCapture(n));
+            long[] labels = labels(n, unet.config().numClassEmbeds());
+            SamplingRun.Denoisers denoisers = (from, to) -> new UNetDenoiser(unet, config.predictionType(),
+                    labels == null ? null : Arrays.copyOfRange(labels, from, to));
+            SamplingRun run = new SamplingRun(s, denoisers, seed, batch, progress(), trajectoryCapture(n));
             long start = System.nanoTime();
             float[] result = run.sample(xT);
             double seconds = (System.nanoTime() - start) / 1e9;
@@ -267,6 +273,40 @@ final class SampleCommand implements Callable<Integer> {
             return steps;
         }
         return sampler.trim().equalsIgnoreCase("ddpm") ? config.numTrainTimesteps() : 50;
+    }
+
+    /** Class labels per image for a class-conditional model (K = num_class_embeds), or null for an unconditional one. */
+    private long[] labels(int n, Integer k) {
+        if (k == null) {
+            if (classes != null) {
+                throw usage("--class: the model is unconditional (its unet/config.json has no num_class_embeds)");
+            }
+            return null;
+        }
+        String spec = classes == null ? "all" : classes.trim();
+        long[] labels = new long[n];
+        if (spec.equalsIgnoreCase("all")) {
+            for (int i = 0; i < n; i++) {
+                labels[i] = i % k;
+            }
+            return labels;
+        }
+        String[] parts = spec.split(",");
+        long[] ids = new long[parts.length];
+        for (int j = 0; j < parts.length; j++) {
+            try {
+                ids[j] = Long.parseLong(parts[j].trim());
+            } catch (NumberFormatException e) {
+                throw usage("--class takes all or comma-separated class ids, got '" + classes + "'");
+            }
+            if (ids[j] < 0 || ids[j] >= k) {
+                throw usage("--class " + ids[j] + " is outside [0, " + (k - 1) + "]: the model has " + k + " classes");
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            labels[i] = ids[i % ids.length];
+        }
+        return labels;
     }
 
     private static long[] imageShape(UNet2DModel unet) {

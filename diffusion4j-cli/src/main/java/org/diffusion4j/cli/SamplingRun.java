@@ -65,16 +65,22 @@ final class SamplingRun {
         }
     }
 
+    /** The denoiser for images [from, to) (class-conditional models label each image). */
+    @FunctionalInterface
+    interface Denoisers {
+        Denoiser forImages(int from, int to);
+    }
+
     private final Sampler sampler;
-    private final Denoiser denoiser;
+    private final Denoisers denoisers;
     private final long seed;
     private final int batch;
     private final Progress progress;
     private final Trajectory trajectory;
 
-    SamplingRun(Sampler sampler, Denoiser denoiser, long seed, int batch, Progress progress, Trajectory trajectory) {
+    SamplingRun(Sampler sampler, Denoisers denoisers, long seed, int batch, Progress progress, Trajectory trajectory) {
         this.sampler = sampler;
-        this.denoiser = denoiser;
+        this.denoisers = denoisers;
         this.seed = seed;
         this.batch = batch;
         this.progress = progress;
@@ -107,7 +113,7 @@ final class SamplingRun {
                         }
                         progress.step(step, total, to - from);
                     };
-                    NDArray result = sampler.sample(denoiser, x, perImageNoise(from, to), listener);
+                    NDArray result = sampler.sample(denoisers.forImages(from, to), x, perImageNoise(from, to), listener);
                     System.arraycopy(result.toFloatArray(), 0, out, from * per, (to - from) * per);
                 }
             }

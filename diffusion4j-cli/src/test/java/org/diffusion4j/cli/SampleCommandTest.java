@@ -131,6 +131,47 @@ class SampleCommandTest {
     }
 
     @Test
+    void classConditionalModelGivesEachImageItsClass() throws Exception {
+        // the fixture UNet with 3 class embeddings, freshly initialised
+        try (NDManager m = NDManager.newBaseManager()) {
+            org.diffusion4j.nn.UNet2DConfig cfg = org.diffusion4j.nn.UNet2DConfig.load(model.resolve("unet/config.json"))
+                    .toBuilder().optNumClassEmbeds(3).build();
+            try (UNet2DModel unet = UNet2DModel.create(cfg, m, 1)) {
+                unet.save(model.resolve("unet"));
+            }
+        }
+        Path a = dir.resolve("a.npy");
+        Path b = dir.resolve("b.npy");
+        assertEquals(0, sample("--steps", "2", "-n", "2", "--class", "0,1", "--out-raw", a.toString(),
+                "--out", dir.resolve("a.png").toString()).exitCode());
+        assertEquals(0, sample("--steps", "2", "-n", "2", "--class", "1", "--out-raw", b.toString(),
+                "--out", dir.resolve("b.png").toString()).exitCode());
+        float[] x = Npy.read(a).floats();
+        float[] y = Npy.read(b).floats();
+        int per = x.length / 2;
+        double same = 0;
+        double changed = 0;
+        for (int i = 0; i < per; i++) {
+            changed = Math.max(changed, Math.abs(x[i] - y[i]));               // image 0: class 0 vs class 1
+            same = Math.max(same, Math.abs(x[per + i] - y[per + i]));         // image 1: class 1 in both runs
+        }
+        assertTrue(same < 1e-4, "image 1 has class 1 in both runs: " + same);
+        assertTrue(changed > 1e-3, "image 0 changes with its class: " + changed);
+
+        Cli r = sample("--steps", "1", "-n", "1", "--class", "3");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("--class 3 is outside [0, 2]"), r.err());
+    }
+
+    @Test
+    void classOnAnUnconditionalModelIsRefused() {
+        Cli r = sample("--steps", "1", "-n", "1", "--class", "0");
+        assertEquals(2, r.exitCode());
+        assertEquals(1, r.errLines().length, r.err());
+        assertTrue(r.err().contains("unconditional"), r.err());
+    }
+
+    @Test
     void usageErrorsAreOneLine() throws Exception {
         Cli r = sample("--sampler", "nonesuch");
         assertEquals(2, r.exitCode());
