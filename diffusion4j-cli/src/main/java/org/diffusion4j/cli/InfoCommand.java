@@ -107,7 +107,7 @@ final class InfoCommand implements Callable<Integer> {
                 out.println("scheduler      " + Json.str(o, "_class_name", "?") + "  (" + dir.relativize(sched) + ")");
                 for (Map.Entry<String, JsonElement> e : o.entrySet()) {
                     if (!e.getKey().startsWith("_")) {
-                        out.printf("  %-24s %s%n", e.getKey(), Json.show(e.getValue()));
+                        out.printf("  %-26s %s%n", e.getKey(), Json.show(e.getValue()));
                     }
                 }
             } else {
@@ -130,7 +130,7 @@ final class InfoCommand implements Callable<Integer> {
                 "layers_per_block", "down_block_types", "up_block_types", "attention_head_dim", "norm_num_groups",
                 "num_class_embeds", "class_embed_type", "time_embedding_type", "dropout")) {
             if (c.has(key) && !c.get(key).isJsonNull()) {
-                out.printf("  %-24s %s%n", key, Json.show(c.get(key)));
+                out.printf("  %-26s %s%n", key, Json.show(c.get(key)));
             }
         }
         Path weights = unetDir.resolve("diffusion_pytorch_model.safetensors");
@@ -140,11 +140,11 @@ final class InfoCommand implements Callable<Integer> {
             for (String n : st.names()) {
                 params += st.info(n).size();
             }
-            out.printf("  %-24s %,d in %d tensors (%s, %s)%n", "parameters", params, st.names().size(),
+            out.printf("  %-26s %,d in %d tensors (%s, %s)%n", "parameters", params, st.names().size(),
                     weights.getFileName(), bytes(Files.size(weights)));
         } else {
             List<String> others = listNames(unetDir);
-            out.printf("  %-24s missing: %s%s%n", "weights", weights,
+            out.printf("  %-26s missing: %s%s%n", "weights", weights,
                     others.stream().anyMatch(n -> n.endsWith(".bin")) ? " (found a .bin pickle; convert it to safetensors)" : "");
         }
     }
@@ -185,7 +185,7 @@ final class InfoCommand implements Callable<Integer> {
             JsonObject o = Json.read(f);
             for (String key : List.of("step", "global_step", "epoch")) {
                 if (o.has(key)) {
-                    out.printf("  %-24s %s  (%s)%n", key, Json.show(o.get(key)), f.getFileName());
+                    out.printf("  %-26s %s  (%s)%n", key, Json.show(o.get(key)), f.getFileName());
                 }
             }
         }
