@@ -237,9 +237,13 @@ public final class SafeTensors {
         DType dtype = null;
         long[] shape = null;
         long[] offsets = null;
+        Set<String> seen = new java.util.HashSet<>();
         r.beginObject();
         while (r.hasNext()) {
             String key = r.nextName();
+            if (!seen.add(key)) { // JSON parsers disagree on which duplicate wins: refuse the ambiguity
+                throw new SafeTensorsException(file, where + ": duplicate field \"" + key + "\"");
+            }
             switch (key) {
                 case "dtype" -> {
                     if (r.peek() != JsonToken.STRING) {
