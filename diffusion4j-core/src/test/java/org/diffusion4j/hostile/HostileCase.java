@@ -35,6 +35,17 @@ record HostileCase(String path, Parser parser, String expected, String fragment,
         }
     }
 
+    /** Description prefix of a row whose reader is known not to meet it yet (in code this branch may not fix). */
+    static final String KNOWN_BUG = "KNOWN BUG: ";
+
+    /**
+     * Whether the reader is known to miss this row's message or class. Such a row must still answer
+     * in time, within the allocation limit and with a declared exception; the rest is reported, not failed.
+     */
+    boolean knownBug() {
+        return description.startsWith(KNOWN_BUG);
+    }
+
     boolean mustParse() {
         return OK.equals(expected);
     }

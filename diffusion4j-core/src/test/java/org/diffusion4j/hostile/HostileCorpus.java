@@ -59,8 +59,7 @@ final class HostileCorpus {
 
     static final String ST = "SafeTensorsException";
     static final String DS = "DatasetException";
-    /** Provisional: the config reader's exception type is decided when {@code nn} lands. */
-    static final String CFG = "IOException";
+    static final String CFG = "ModelFileException";
 
     private final List<Generated> out = new ArrayList<>();
 
@@ -470,13 +469,25 @@ final class HostileCorpus {
         config(name, fragment, description, utf8(json));
     }
 
+    /** Like {@link #config(String, String, String, Consumer)} with the base config's text edited as a string. */
+    private void configText(String name, String fragment, String description, String from, String to) {
+        String json = new GsonBuilder().setPrettyPrinting().create().toJson(baseConfig()) + "\n";
+        if (!json.contains(from)) {
+            throw new IllegalStateException(name + ": base config has no " + from);
+        }
+        config(name, fragment, description, utf8(json.replace(from, to)));
+    }
+
     private void config(String name, String fragment, String description, byte[] bytes) {
         String path = "config/" + name + "/config.json";
-        add(path, Parser.UNET_CONFIG, CFG, fragment, description + " (pending: nn/UNet2DConfig not on main yet)", bytes);
+        add(path, Parser.UNET_CONFIG, CFG, fragment, name + "/config.json", description, Map.of(path, bytes), true);
     }
 
     private void configCases() {
-        config("unknown-block-type", "CrossAttnDownBlock3D", "down_block_types holds an unknown block",
+        config("valid", "", "valid: the base of the hostile configs (2 levels, 16/32 channels)", c -> { });
+        out.set(out.size() - 1, new Generated(new HostileCase("config/valid/config.json", Parser.UNET_CONFIG, HostileCase.OK, "",
+                "valid/config.json", "valid: the base every hostile config below edits"), out.get(out.size() - 1).lazyFiles(), true));
+        config("unknown-block-type", "\"down_block_types\" contains \"CrossAttnDownBlock3D\"", "down_block_types holds an unknown block",
                 c -> c.getAsJsonArray("down_block_types").set(1, new com.google.gson.JsonPrimitive("CrossAttnDownBlock3D")));
         config("absurd-channels", "block_out_channels", "block_out_channels [1e9, 1e9]", c -> {
             JsonArray a = new JsonArray();
@@ -484,17 +495,39 @@ final class HostileCorpus {
             a.add(1_000_000_000);
             c.add("block_out_channels", a);
         });
-        config("absurd-sample-size", "sample_size", "sample_size 1e9", c -> c.addProperty("sample_size", 1_000_000_000));
+        config("absurd-parameter-count", "parameters, more than", "block_out_channels [16384, 16384]: every size in range, billions of parameters",
+                c -> {
+                    JsonArray a = new JsonArray();
+                    a.add(16384);
+                    a.add(16384);
+                    c.add("block_out_channels", a);
+                });
+        config("absurd-sample-size", "\"sample_size\" = 1000000000", "sample_size 1e9", c -> c.addProperty("sample_size", 1_000_000_000));
+        configText("sample-size-1e400", "sample_size", "sample_size 1e400 (infinite as a double)", "\"sample_size\": 16", "\"sample_size\": 1e400");
+        configText("channels-tiny-exponent", "in_channels", HostileCase.KNOWN_BUG + "message is Gson's 'Number has "
+                + "unsupported scale', without the file or field; in_channels 1e-999999999 (BigDecimal scale attack)",
+                "\"in_channels\": 3", "\"in_channels\": 1e-999999999");
         config("negative-layers", "layers_per_block", "layers_per_block -1", c -> c.addProperty("layers_per_block", -1));
-        config("missing-block-out-channels", "block_out_channels", "block_out_channels absent", c -> c.remove("block_out_channels"));
-        config("block-count-mismatch", "block_out_channels", "3 channel counts for 2 down blocks", c -> c.getAsJsonArray("block_out_channels").add(64));
+        config("missing-block-out-channels", "required field \"block_out_channels\" is missing", "block_out_channels absent", c -> c.remove("block_out_channels"));
+        config("missing-sample-size", "required field \"sample_size\" is missing", "sample_size absent", c -> c.remove("sample_size"));
+        config("block-count-mismatch", "one entry per entry of block_out_channels", "3 channel counts for 2 down blocks", c -> c.getAsJsonArray("block_out_channels").add(64));
         config("groups-not-dividing", "norm_num_groups", "norm_num_groups 7 does not divide 16 or 32", c -> c.addProperty("norm_num_groups", 7));
-        config("wrong-type-string", "in_channels", "in_channels is the string \"3\"", c -> c.addProperty("in_channels", "three"));
-        config("wrong-type-array", "sample_size", "sample_size is an object", c -> c.add("sample_size", new JsonObject()));
-        config("fractional-channels", "in_channels", "in_channels 2.5", c -> c.addProperty("in_channels", 2.5));
-        config("not-json", "config.json", "not JSON at all", utf8("this is not json\n"));
-        config("empty", "config.json", "0-byte config.json", new byte[0]);
-        config("json-array", "config.json", "a JSON array", utf8("[1, 2, 3]\n"));
+        config("wrong-type-string", "\"in_channels\" must be an integer", "in_channels is the string \"three\"", c -> c.addProperty("in_channels", "three"));
+        config("wrong-type-object", "\"sample_size\" must be a positive integer", "sample_size is an object", c -> c.add("sample_size", new JsonObject()));
+        config("wrong-type-list", "\"down_block_types\" must be a list of block type names", "down_block_types is a string",
+                c -> c.addProperty("down_block_types", "DownBlock2D"));
+        config("fractional-channels", "\"in_channels\" must be an integer", "in_channels 2.5", c -> c.addProperty("in_channels", 2.5));
+        config("wrong-class", "\"_class_name\" is \"UNet2DConditionModel\"", "a text-conditioned UNet's config",
+                c -> c.addProperty("_class_name", "UNet2DConditionModel"));
+        config("not-json", "not valid JSON", "not JSON at all", utf8("this is not json\n"));
+        config("empty", "expected a JSON object", "0-byte config.json", new byte[0]);
+        config("json-array", "expected a JSON object, got a list", "a JSON array", utf8("[1, 2, 3]\n"));
+        config("deep-nesting", "not valid JSON", HostileCase.KNOWN_BUG + "the message echoes Gson's JSON path, 60 KB long; "
+                + "20000 nested arrays as a field value",
+                utf8("{\"sample_size\": " + "[".repeat(20_000) + "}\n"));
+        config("non-utf8", "UTF-8", HostileCase.KNOWN_BUG + "a bare MalformedInputException ('Input length = 1') "
+                + "without the file name; the byte FF inside a string",
+                concat(utf8("{\"_class_name\": \"UNet2DModel\u00e9"), new byte[] {(byte) 0xFF}, utf8("\"}\n")));
     }
 
     // ------------------------------------------------------------------ writing

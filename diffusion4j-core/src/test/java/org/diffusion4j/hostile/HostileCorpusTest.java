@@ -24,15 +24,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The data-driven hostile-input test: every row of {@code hostile/MANIFEST.tsv} is fed to its reader,
  * which must answer within {@link #TIMEOUT}, allocate at most {@link Guard#ALLOCATION_LIMIT}, and
  * either parse (rows marked OK) or throw exactly the listed exception class with a message that
- * names the problem (the fragment) and the file. Config rows wait for {@code nn}
- * ({@link UNetConfigCorpusTest}).
+ * names the problem (the fragment) and the file.
  */
 class HostileCorpusTest {
     static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     static Stream<HostileCase> cases() {
-        return HostileCase.readManifest(Corpus.dir().resolve("MANIFEST.tsv")).stream()
-                .filter(c -> c.parser() != Parser.UNET_CONFIG);
+        return HostileCase.readManifest(Corpus.dir().resolve("MANIFEST.tsv")).stream();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -42,28 +40,45 @@ class HostileCorpusTest {
         Guard.Outcome o = Guard.run(c.parser(), input, TIMEOUT);
         assertTrue(o.allocated() <= Guard.ALLOCATION_LIMIT, c.path() + ": allocated " + o.heapBytes()
                 + " heap + " + o.directBytes() + " direct bytes, over the limit of " + Guard.ALLOCATION_LIMIT);
+        Throwable t = o.thrown();
         if (c.mustParse()) {
-            if (o.thrown() != null) {
-                fail(c.path() + " must parse but threw " + o.thrown(), o.thrown());
+            if (t != null) {
+                fail(c.path() + " must parse but threw " + t, t);
             }
             return;
         }
-        Throwable t = o.thrown();
         if (t == null) {
             fail(c.path() + " parsed, but must be refused with " + c.expected() + " containing \"" + c.fragment() + "\"");
         }
-        if (!t.getClass().getSimpleName().equals(c.expected())) {
-            fail(c.path() + ": expected " + c.expected() + " but got " + t, t);
+        if (!c.parser().declares(t)) {
+            fail(c.path() + ": " + c.parser() + " threw an undeclared " + t, t);
         }
         String m = String.valueOf(t.getMessage());
-        assertTrue(m.contains(c.fragment()), c.path() + ": message\n  " + m + "\ndoes not name the problem\n  " + c.fragment());
-        assertTrue(m.contains(c.names()), c.path() + ": message\n  " + m + "\ndoes not name the file " + c.names());
+        String problem = !t.getClass().getSimpleName().equals(c.expected()) ? "expected " + c.expected() + " but got " + t
+                : !m.contains(c.fragment()) ? "message does not name the problem \"" + c.fragment() + "\""
+                : !m.contains(c.names()) ? "message does not name the file " + c.names()
+                : m.length() > MAX_MESSAGE ? "message is " + m.length() + " characters long"
+                : null;
+        if (problem == null) {
+            return;
+        }
+        String detail = c.path() + ": " + problem + "\n  message: " + abbreviate(m);
+        Assumptions.assumeFalse(c.knownBug(), "known bug, reported not failed: " + detail);
+        fail(detail, t);
+    }
+
+    /** A message longer than this is itself a problem (e.g. a 60 KB JSON path echoed back). */
+    static final int MAX_MESSAGE = 2000;
+
+    private static String abbreviate(String m) {
+        return m.length() <= 300 ? m : m.substring(0, 300) + "... (" + m.length() + " characters)";
     }
 
     /** Every file under hostile/ belongs to a manifest row, and every row's path exists. */
     @Test
     void manifestAndFilesAgree() throws IOException {
-        Path dir = Corpus.dir();
+        Path source = Corpus.repoRoot().resolve("diffusion4j-core/src/test/resources/hostile");
+        Path dir = Files.isDirectory(source) ? source : Corpus.dir(); // target/ may hold stale copies
         List<HostileCase> rows = HostileCase.readManifest(dir.resolve("MANIFEST.tsv"));
         List<String> orphans = new ArrayList<>();
         try (Stream<Path> files = Files.walk(dir)) {

@@ -9,6 +9,8 @@ import org.diffusion4j.data.IdxFile;
 import org.diffusion4j.data.ImageFolderDataset;
 import org.diffusion4j.io.SafeTensors;
 import org.diffusion4j.io.SafeTensorsException;
+import org.diffusion4j.nn.ModelFileException;
+import org.diffusion4j.nn.UNet2DConfig;
 
 /** The readers a stranger's file can reach, and the exception types each may declare. */
 enum Parser {
@@ -47,11 +49,11 @@ enum Parser {
             return ImageFolderDataset.open(p, 3);
         }
     },
-    /** The UNet's {@code config.json} reader: lands with {@code nn}; until then nothing is parsed. */
-    UNET_CONFIG(List.of(IOException.class)) {
+    /** {@link UNet2DConfig#load(Path)}: refuses with {@link ModelFileException}. */
+    UNET_CONFIG(List.of(ModelFileException.class, IOException.class)) {
         @Override
         Object parse(Path p) throws IOException {
-            throw new UnsupportedOperationException("nn (UNet2DConfig) has not landed on this branch yet");
+            return UNet2DConfig.load(p);
         }
     };
 
