@@ -462,6 +462,11 @@ final class HostileCorpus {
                  "time_embedding_type": "positional", "flip_sin_to_cos": true, "freq_shift": 0}""").getAsJsonObject();
     }
 
+    /** The valid config every hostile config edits (pretty-printed JSON). */
+    static byte[] validConfig() {
+        return utf8(new GsonBuilder().setPrettyPrinting().create().toJson(baseConfig()) + "\n");
+    }
+
     private void config(String name, String fragment, String description, Consumer<JsonObject> edit) {
         JsonObject c = baseConfig();
         edit.accept(c);
