@@ -32,6 +32,10 @@ final class Fuzzer {
      */
     record Target(String name, Parser parser, Mutator.Format format, String fileName, List<byte[]> seeds,
             UnaryOperator<byte[]> wrap) {
+        /** Whether the reader takes the folder holding the file (image folders) rather than the file. */
+        boolean readsFolder() {
+            return parser == Parser.IMAGE_FOLDER;
+        }
     }
 
     /** What a run did. */
@@ -56,6 +60,12 @@ final class Fuzzer {
         List<byte[]> pool = new ArrayList<>(t.seeds());
         List<String> failures = new ArrayList<>();
         Path input = workDir.resolve(t.fileName());
+        Path target = t.readsFolder() ? input.getParent() : input;
+        try {
+            Files.createDirectories(input.getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         int parsed = 0;
         int refused = 0;
         long maxAllocated = 0;
@@ -75,7 +85,7 @@ final class Fuzzer {
             totalBytes += bytes.length;
             write(input, bytes);
             String failure;
-            Guard.Outcome o = worker.run(t.parser(), input, TIMEOUT);
+            Guard.Outcome o = worker.run(t.parser(), target, TIMEOUT);
             if (o == null) {
                 failure = "timeout: no answer within " + TIMEOUT.toMillis() + " ms (hang?)";
             } else {

@@ -209,6 +209,14 @@ final class HostileCorpus {
                 Bytes.st("{" + entry("a", "F32", "[2]", "0", "18446744073709551615") + "}", new byte[8]));
         stCase("offsets-three.safetensors", "data_offsets must be [begin, end]", "data_offsets [0,4,8]",
                 Bytes.st("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4,8]}}", new byte[8]));
+        String longName = "w".repeat(100_000);
+        stCase("huge-name.safetensors", "unknown dtype \"F33\"", "a 100000-character tensor name: the message must stay short",
+                Bytes.st("{" + entry(longName, "F33", "[2]", 0, 8) + "}", new byte[8]));
+        stCase("huge-name-bad-json.safetensors", "header is not valid JSON", "a 100000-character name, then broken JSON (Gson's message quotes the path)",
+                Bytes.st("{\"" + longName + "\":{\"dtype\" \"F32\"}}", new byte[0]));
+        stCase("escape-in-name.safetensors", "tensor \"\\u001b[2J\\u0007owned\\u000a\": unknown dtype",
+                "a name holding ESC [2J (clear screen), BEL and a newline: escaped in the message, not printed raw",
+                Bytes.st("{" + entry("\\u001b[2J\\u0007owned\\n", "F33", "[2]", 0, 8) + "}", new byte[8]));
         stCase("duplicate-names.safetensors", "duplicate tensor name \"a\"", "tensor a listed twice",
                 Bytes.st("{" + a8 + "," + entry("a", "F32", "[2]", 8, 16) + "}", new byte[16]));
         stCase("duplicate-metadata.safetensors", "duplicate entry \"__metadata__\"", "__metadata__ listed twice",
@@ -377,6 +385,11 @@ final class HostileCorpus {
         bad.put("images/one-bad-among-good/c.png", png(4, 4, 3));
         add("images/one-bad-among-good", Parser.IMAGE_FOLDER, DS, "corrupt or truncated image", "b.png",
                 "good, truncated, good: the bad file is named", bad, true);
+    }
+
+    /** A 16x16 RGB JPEG written by ImageIO (fuzz seed). */
+    static byte[] validJpeg() {
+        return jpeg(rgbImage(16, 16));
     }
 
     private static BufferedImage rgbImage(int w, int h) {

@@ -58,6 +58,7 @@ class HostileCorpusTest {
                 : !m.contains(c.fragment()) ? "message does not name the problem \"" + c.fragment() + "\""
                 : !m.contains(c.names()) ? "message does not name the file " + c.names()
                 : m.length() > MAX_MESSAGE ? "message is " + m.length() + " characters long"
+                : m.chars().anyMatch(ch -> Character.isISOControl(ch) && ch != '\n') ? "message holds raw control characters"
                 : null;
         if (problem == null) {
             return;

@@ -43,12 +43,11 @@ class HostileFuzzTest {
     @AfterEach
     void cleanUp() throws IOException {
         if (!work.equals(tempDir)) {
-            try (var files = Files.list(work)) {
-                for (Path p : files.toList()) {
+            try (var files = Files.walk(work)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
                     Files.deleteIfExists(p);
                 }
             }
-            Files.deleteIfExists(work);
         }
     }
 
@@ -73,6 +72,12 @@ class HostileFuzzTest {
     static Fuzzer.Target unetConfig() {
         return new Fuzzer.Target("unet-config", Parser.UNET_CONFIG, Mutator.Format.JSON, "config.json",
                 List.of(HostileCorpus.validConfig()), null);
+    }
+
+    /** PNG (gray, RGB, RGBA; stored IDAT so mutations land in pixel data) and a JPEG, read as a one-image folder. */
+    static Fuzzer.Target imageFolder() {
+        return new Fuzzer.Target("image-folder", Parser.IMAGE_FOLDER, Mutator.Format.IMAGE, "images/fuzz.png",
+                List.of(Bytes.png(8, 8, 3), Bytes.png(4, 4, 1), Bytes.png(4, 6, 4), HostileCorpus.validJpeg()), null);
     }
 
     private static Path failureDir() {
@@ -118,11 +123,16 @@ class HostileFuzzTest {
     }
 
     @Test
+    void imageMutantsAreReadOrRefused() {
+        quick(imageFolder(), 1, 1500);
+    }
+
+    @Test
     @Tag("long")
     void longFuzz() {
         long seed = Long.getLong("hostile.fuzz.seed", 2);
         Duration budget = Duration.ofSeconds(Long.getLong("hostile.fuzz.seconds", 120));
-        for (Fuzzer.Target t : List.of(safetensors(), idx(), idxInGzip(), unetConfig())) {
+        for (Fuzzer.Target t : List.of(safetensors(), idx(), idxInGzip(), unetConfig(), imageFolder())) {
             fuzz(t, seed, Integer.MAX_VALUE, budget);
         }
     }

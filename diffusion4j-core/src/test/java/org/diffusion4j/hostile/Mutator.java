@@ -11,12 +11,12 @@ import java.util.SplittableRandom;
 /**
  * Seeded mutations of a byte array: bit flips, byte overwrites, inserts, deletes, truncation,
  * chunk repeats, splicing with another input, and format-aware rewrites of length fields
- * (safetensors' little-endian header length, IDX's magic and big-endian dimensions) and of JSON
- * numbers and tokens. The same seed gives the same sequence of mutants.
+ * (safetensors' little-endian header length, IDX's magic and big-endian dimensions, PNG chunk
+ * lengths and IHDR size, JPEG segment lengths) and of JSON numbers and tokens. The same seed gives the same sequence of mutants.
  */
 final class Mutator {
     /** Which length fields and tokens the format-aware mutations aim at. */
-    enum Format { SAFETENSORS, IDX, JSON }
+    enum Format { SAFETENSORS, IDX, JSON, IMAGE }
 
     private static final long[] INTERESTING_LONGS = {0, 1, -1, 7, 8, 255, 256, 65535, 65536, Integer.MAX_VALUE,
         Integer.MIN_VALUE, 0xFFFFFFFFL, Long.MAX_VALUE, Long.MIN_VALUE, 100_000_000L, 100_000_001L, 1L << 31, 1L << 32,
@@ -134,6 +134,9 @@ final class Mutator {
                         ? b : lengthField(b);
             }
             default -> {
+                if (format == Format.IMAGE) {
+                    return lengthField(b);
+                }
                 return format == Format.IDX ? (this.format == Format.IDX ? lengthField(b) : b) : json(b, format);
             }
         }
@@ -168,7 +171,36 @@ final class Mutator {
             }
             return c;
         }
+        if (format == Format.IMAGE) {
+            return imageField(b);
+        }
         return json(b, format);
+    }
+
+    /** PNG: a chunk's length, or IHDR's width or height; JPEG (or anything else): a 16-bit big-endian field. */
+    private byte[] imageField(byte[] b) {
+        byte[] c = b.clone();
+        ByteBuffer bb = ByteBuffer.wrap(c);
+        boolean png = c.length >= 24 && c[1] == 'P' && c[2] == 'N' && c[3] == 'G';
+        if (png) {
+            List<Integer> lengths = new ArrayList<>();
+            for (long at = 8; at + 8 <= c.length && lengths.size() < 64; ) {
+                lengths.add((int) at);
+                at += 12 + (bb.getInt((int) at) & 0xFFFFFFFFL);
+            }
+            int field = random.nextBoolean() ? 16 + 4 * random.nextInt(2) : lengths.get(random.nextInt(lengths.size()));
+            int actual = bb.getInt(field);
+            bb.putInt(field, random.nextBoolean() ? INTERESTING_INTS[random.nextInt(INTERESTING_INTS.length)]
+                    : actual + random.nextInt(9) - 4);
+            return c;
+        }
+        if (c.length < 4) {
+            return c;
+        }
+        int at = random.nextInt(c.length - 1);
+        int v = random.nextBoolean() ? (random.nextBoolean() ? 0xFFFF : 0) : ((bb.getShort(at) & 0xFFFF) + random.nextInt(9) - 4);
+        bb.putShort(at, (short) v);
+        return c;
     }
 
     /** Replaces a JSON number or token in the text (after safetensors' 8-byte length, if any). */
