@@ -21,7 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Mutation fuzzing of the readers of strangers' files, from the valid seeds of the corpus. The
  * default run is deterministic (fixed seeds, fixed iteration counts) and short; the long run
  * ({@code @Tag("long")}, excluded by default) fuzzes each target for
- * {@code -Dhostile.fuzz.seconds} (default 120) from {@code -Dhostile.fuzz.seed} (default 2):
+ * {@code -Dhostile.fuzz.seconds} (default 120) from {@code -Dhostile.fuzz.seed} (default 2), optionally only the
+ * targets named in {@code -Dhostile.fuzz.targets} (comma-separated: safetensors, idx, idx-in-gzip, unet-config,
+ * image-folder):
  * {@code mvn -B -o -pl diffusion4j-core verify -Dgroups=long -DexcludedGroups= -Dtest=HostileFuzzTest}.
  * Failing inputs are written to {@code diffusion4j-core/target/fuzz-failures/}; reports are appended
  * to {@code target/fuzz-report.txt}.
@@ -132,8 +134,11 @@ class HostileFuzzTest {
     void longFuzz() {
         long seed = Long.getLong("hostile.fuzz.seed", 2);
         Duration budget = Duration.ofSeconds(Long.getLong("hostile.fuzz.seconds", 120));
+        String only = System.getProperty("hostile.fuzz.targets", ""); // e.g. "safetensors,idx"
         for (Fuzzer.Target t : List.of(safetensors(), idx(), idxInGzip(), unetConfig(), imageFolder())) {
-            fuzz(t, seed, Integer.MAX_VALUE, budget);
+            if (only.isBlank() || List.of(only.split(",")).contains(t.name())) {
+                fuzz(t, seed, Integer.MAX_VALUE, budget);
+            }
         }
     }
 }
