@@ -31,8 +31,30 @@ final class Errors {
         if (parts.isEmpty()) {
             parts.add(t.getClass().getSimpleName());
         }
-        return String.join(": ", parts).replace('\n', ' ').replace('\r', ' ');
+        return oneLine(String.join(": ", parts));
     }
+
+    /** Line breaks become spaces, other control characters \\uXXXX, and the text is cut at {@value #MAX_LENGTH} characters. */
+    static String oneLine(String text) {
+        StringBuilder b = new StringBuilder(Math.min(text.length(), MAX_LENGTH + 16));
+        for (int i = 0; i < text.length() && b.length() < MAX_LENGTH; i++) {
+            char c = text.charAt(i);
+            if (c == '\n' || c == '\r' || c == '\t') {
+                b.append(' ');
+            } else if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        if (b.length() >= MAX_LENGTH && text.length() > MAX_LENGTH) {
+            b.append(" …");
+        }
+        return b.toString();
+    }
+
+    /** The longest error line printed. */
+    static final int MAX_LENGTH = 1000;
 
     private static String single(Throwable t) {
         if (t instanceof FileSystemException f && f.getReason() == null) {

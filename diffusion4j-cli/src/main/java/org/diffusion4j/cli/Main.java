@@ -102,7 +102,7 @@ public final class Main implements Runnable {
             }
         }
         String name = where.qualifiedName();
-        return msg + " (see '" + name + " --help')";
+        return Errors.oneLine(msg) + " (see '" + name + " --help')";
     }
 
     static boolean isVerbose(String[] args) {

@@ -80,6 +80,15 @@ class MainTest {
     }
 
     @Test
+    void controlCharactersInArgumentsCannotBreakTheOneLineError() {
+        Cli r = Cli.run("forward", "--image", "x.png", "--t", "1\u001b[2J\n2");
+        assertEquals(2, r.exitCode());
+        assertEquals(1, r.errLines().length, r.err());
+        assertFalse(r.err().contains("\u001b"), r.err());
+        assertTrue(r.err().contains("\\u001b[2J"), r.err());
+    }
+
+    @Test
     void noArgumentsPrintsUsage() {
         Cli r = Cli.run();
         assertEquals(0, r.exitCode());

@@ -35,6 +35,8 @@ public final class Npy {
 
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
     private static final int ALIGN = 64;
+    /** The largest header read, as NumPy's own reader ({@code max_header_size}) allows by default. */
+    public static final int MAX_HEADER_BYTES = 10_000;
     private static final String SUPPORTED = "'<f4' (float32), '<f8' (float64) or '<i8' (int64)";
 
     private final Path file;
@@ -81,6 +83,10 @@ public final class Npy {
             throw new NpyException(file, "truncated before the header length");
         }
         long headerLen = major == 1 ? b.getShort(8) & 0xffff : b.getInt(8) & 0xffffffffL;
+        if (headerLen > MAX_HEADER_BYTES) {
+            throw new NpyException(file, "header length " + headerLen + " exceeds the limit of " + MAX_HEADER_BYTES
+                    + " bytes (NumPy's own default)");
+        }
         if (prefix + headerLen > bytes.length) {
             throw new NpyException(file, "header length " + headerLen + " runs past the end of the file ("
                     + bytes.length + " bytes): truncated?");
@@ -99,20 +105,20 @@ public final class Npy {
         if (dict.size() != 3) {
             List<String> extra = new ArrayList<>(dict.keySet());
             extra.removeAll(List.of("descr", "fortran_order", "shape"));
-            throw new NpyException(file, "header has unexpected keys " + extra);
+            throw new NpyException(file, "header has unexpected keys " + shown(extra.toString()));
         }
         if (!(dict.get("descr") instanceof String descr)) {
-            throw new NpyException(file, "'descr' must be a string such as '<f4', got " + dict.get("descr"));
+            throw new NpyException(file, "'descr' must be a string such as '<f4', got " + kind(dict.get("descr")));
         }
         DType dtype = dtypeOf(file, descr);
         if (!(dict.get("fortran_order") instanceof Boolean fortran)) {
-            throw new NpyException(file, "'fortran_order' must be True or False, got " + dict.get("fortran_order"));
+            throw new NpyException(file, "'fortran_order' must be True or False, got " + kind(dict.get("fortran_order")));
         }
         if (fortran) {
             throw new NpyException(file, "is in Fortran (column-major) order; save it with np.ascontiguousarray(a)");
         }
         if (!(dict.get("shape") instanceof long[] shape)) {
-            throw new NpyException(file, "'shape' must be a tuple of integers, got " + dict.get("shape"));
+            throw new NpyException(file, "'shape' must be a tuple of integers, got " + kind(dict.get("shape")));
         }
         long count = 1;
         for (long d : shape) {
@@ -132,6 +138,35 @@ public final class Npy {
         return new Npy(file, dtype, shape, data);
     }
 
+    /** Control characters as \\uXXXX, so a hostile header cannot drive the terminal an error is printed on. */
+    static String printable(String text) {
+        StringBuilder b = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    /** A header value as an error message shows it: printable, at most 60 characters. */
+    private static String shown(String text) {
+        return printable(text.length() > 60 ? text.substring(0, 60) + "…" : text);
+    }
+
+    private static String kind(Object value) {
+        if (value instanceof String str) {
+            return "the string '" + shown(str) + "'";
+        }
+        if (value instanceof long[] tuple) {
+            return "the tuple " + shown(Arrays.toString(tuple));
+        }
+        return String.valueOf(value);
+    }
+
     private static DType dtypeOf(Path file, String descr) throws NpyException {
         switch (descr) {
             case "<f4":
@@ -141,6 +176,7 @@ public final class Npy {
             case "<i8":
                 return DType.I64;
             default:
+                descr = shown(descr);
                 if (descr.startsWith(">")) {
                     throw new NpyException(file, "is big-endian ('" + descr + "'); save it little-endian, e.g. a.astype('<"
                             + descr.substring(1) + "')");
@@ -320,7 +356,7 @@ public final class Npy {
                 expect(':');
                 Object value = value();
                 if (out.put(key, value) != null) {
-                    throw fail("duplicate key '" + key + "'");
+                    throw fail("duplicate key '" + shown(key) + "'");
                 }
                 skipSpace();
                 if (peek() == ',') {
@@ -429,7 +465,11 @@ public final class Npy {
         }
 
         private NpyException fail(String problem) {
-            return new NpyException(file, "malformed header at character " + pos + ": " + problem + " in " + s);
+            int from = Math.max(0, pos - 40);
+            int to = Math.min(s.length(), pos + 40);
+            String near = (from > 0 ? "…" : "") + s.substring(from, to) + (to < s.length() ? "…" : "");
+            return new NpyException(file, "malformed header at character " + pos + ": " + problem + " near "
+                    + printable(near));
         }
     }
 }

@@ -118,7 +118,7 @@ class NpyTest {
         assertRefused(Arrays.copyOf(good, good.length + 4), "trailing");
         byte[] hugeLen = good.clone();
         hugeLen[8] = (byte) 0xff;
-        hugeLen[9] = (byte) 0x7f;
+        hugeLen[9] = (byte) 0x0f;
         assertRefused(hugeLen, "runs past the end");
 
         assertRefused(withHeader("{'descr': '<f4', 'fortran_order': False}", 0), "lacks the key 'shape'");
@@ -131,6 +131,12 @@ class NpyTest {
         assertRefused(withHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (2,3,)", 24), "ends early");
         assertRefused(withHeader("{'descr': (2,), 'fortran_order': False, 'shape': (2,)}", 8), "'descr' must be a string");
         assertRefused(withHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)}", 8), "needs 24 data bytes but the file holds 8");
+        assertRefused(withHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x" + "y".repeat(20_000) + "': 1}", 0),
+                "exceeds the limit of 10000 bytes");
+        NpyException e = assertRefused(withHeader("{'descr': '\u001b[2J" + "z".repeat(500) + "', 'fortran_order': False, 'shape': (2,)}", 8),
+                "is not supported");
+        assertFalse(e.getMessage().contains("\u001b"), "control characters are escaped");
+        assertTrue(e.getMessage().contains("\\u001b[2J") && e.getMessage().length() < 300, e.getMessage());
     }
 
     @Test
@@ -159,12 +165,13 @@ class NpyTest {
         assertTrue(e.getMessage().contains("nope.npy"), e.getMessage());
     }
 
-    private void assertRefused(byte[] bytes, String expected) throws IOException {
+    private NpyException assertRefused(byte[] bytes, String expected) throws IOException {
         Path f = dir.resolve("bad.npy");
         Files.write(f, bytes);
         NpyException e = assertThrows(NpyException.class, () -> Npy.read(f));
         assertTrue(e.getMessage().contains(expected), "expected '" + expected + "' in: " + e.getMessage());
         assertTrue(e.getMessage().startsWith(f.toString()), "names the file: " + e.getMessage());
+        return e;
     }
 
     /** A version 1.0 file with the given dict text (newline appended) and {@code dataBytes} zero bytes. */
