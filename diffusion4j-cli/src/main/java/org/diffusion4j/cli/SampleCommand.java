@@ -335,7 +335,9 @@ final class SampleCommand implements Callable<Integer> {
         for (int i = 0; i < n; i++) {
             draws.add(source.normal(manager, one, i));
         }
-        return ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(draws), 0);
+        NDArray xT = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(draws), 0);
+        draws.forEach(NDArray::close);
+        return xT;
     }
 
     private Progress progress() {

@@ -96,6 +96,7 @@ final class SamplingRun {
         long[] shape = xT.getShape().getShape();
         int n = (int) shape[0];
         int per = (int) (shape[1] * shape[2] * shape[3]);
+        float[] all = xT.toFloatArray();
         float[] out = new float[n * per];
         int batches = (n + batch - 1) / batch;
         progress.start(n, batches);
@@ -105,7 +106,7 @@ final class SamplingRun {
                 int to = Math.min(n, from + batch);
                 boolean first = b == 0;
                 try (NDManager sub = xT.getManager().newSubManager()) {
-                    NDArray x = sub.create(xT.get(new NDIndex("{}:{}", from, to)).toFloatArray(),
+                    NDArray x = sub.create(Arrays.copyOfRange(all, from * per, to * per),
                             new Shape(to - from, shape[1], shape[2], shape[3]));
                     SamplingListener listener = (step, total, t, xt, x0) -> {
                         if (first && trajectory != null) {
