@@ -109,6 +109,22 @@ class InfoCommandTest {
     }
 
     @Test
+    void imageFolderWithClassSubfolders() throws Exception {
+        Path data = dir.resolve("pics");
+        for (String cls : new String[] {"cats", "dogs"}) {
+            Files.createDirectories(data.resolve(cls));
+            for (int i = 0; i < (cls.equals("cats") ? 2 : 3); i++) {
+                javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(6, 4, java.awt.image.BufferedImage.TYPE_INT_RGB),
+                        "png", data.resolve(cls).resolve(i + ".png").toFile());
+            }
+        }
+        Cli r = Cli.run("info", "--data", data.toString(), "--channels", "1");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("5 images, 4x6, 1 channel (gray), 2 classes"), r.out());
+        assertTrue(r.out().contains("cats 2, dogs 3"), r.out());
+    }
+
+    @Test
     void unknownDataSetNamesTheKnownOnes() {
         Cli r = Cli.run("info", "--data", "cifar-1000");
         assertNotEquals(0, r.exitCode());
