@@ -56,7 +56,7 @@ public final class EulerMaruyama implements Sampler {
                 NDArray score = epsilon.div(-Math.sqrt(1 - alphaCumprod));
                 NDArray next = x.add(x.mul(0.5 * b).add(score.mul(b)));
                 if (k + 1 < n) {
-                    next = next.add(noise.normal(sub, x.getShape(), k).mul(Math.sqrt(b)));
+                    next = next.add(noise.normal(sub, x.getShape(), k).toType(x.getDataType(), false).mul(Math.sqrt(b)));
                 }
                 next.attach(manager);
                 listener.onStep(k, n, t, next, type.predictedX0(out, x, alphaCumprod));

@@ -81,7 +81,7 @@ public final class Langevin implements Sampler {
                     NDArray epsilonHat = Euler.epsilon(denoiser, x, sigma, t);
                     NDArray score = epsilonHat.div(-sigma);
                     NDArray next = x.add(score.mul(alpha / 2))
-                            .add(noise.normal(sub, x.getShape(), step).mul(Math.sqrt(alpha)));
+                            .add(noise.normal(sub, x.getShape(), step).toType(x.getDataType(), false).mul(Math.sqrt(alpha)));
                     next.attach(manager);
                     listener.onStep(step, total, t, next, x.sub(epsilonHat.mul(sigma)));
                     x = next;

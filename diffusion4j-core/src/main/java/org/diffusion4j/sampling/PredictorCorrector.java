@@ -72,9 +72,9 @@ public final class PredictorCorrector implements Sampler {
                 NDArray score = type.predictedEpsilon(out, x, alphaCumprod).div(-Math.sqrt(1 - alphaCumprod));
                 NDArray next = x.add(score.mul(beta)).div(Math.sqrt(1 - beta));
                 if (!last) {
-                    next = next.add(noise.normal(sub, x.getShape(), draw++).mul(Math.sqrt(beta)));
+                    next = next.add(noise.normal(sub, x.getShape(), draw++).toType(x.getDataType(), false).mul(Math.sqrt(beta)));
                     for (int j = 0; j < correctorSteps; j++) {
-                        next = correct(denoiser, next, timesteps[k + 1], noise.normal(sub, x.getShape(), draw++));
+                        next = correct(denoiser, next, timesteps[k + 1], noise.normal(sub, x.getShape(), draw++).toType(x.getDataType(), false));
                     }
                 }
                 next.attach(manager);
