@@ -17,40 +17,49 @@ import org.diffusion4j.schedule.TimestepSpacing;
  * <ul>
  * <li>first order (DDIM): x_t = (σ_t/σ_s) x_s − α_t (e^{−h} − 1) D₀, D₀ = x̂₀(x_s, s);</li>
  * <li>2M: with the previous estimate x̂₀(s₁), r₀ = (λ_s − λ_{s₁})/h and D₁ = (D₀ − x̂₀(s₁))/r₀,
- *     x_t = (σ_t/σ_s) x_s − α_t (e^{−h} − 1) D₀ − ½ α_t (e^{−h} − 1) D₁.</li>
+ *     x_t = (σ_t/σ_s) x_s − α_t (e^{−h} − 1) D₀ − ½ α_t (e^{−h} − 1) D₁ ({@code midpoint}, Algorithm 2),
+ *     or x_t = (σ_t/σ_s) x_s − α_t (e^{−h} − 1) D₀ + α_t ((e^{−h} − 1)/h + 1) D₁ ({@code heun}).</li>
  * </ul>
- * The first step has no history and is first order; so is the last, to σ = 0, where λ = ∞ and the
- * update is x̂₀ itself (diffusers' {@code final_sigmas_type="zero"} forces it, and so would
- * {@code lower_order_final} for fewer than 15 steps). The grid is {@link Sigmas#dpmSolver}; the
- * network sees x_t itself at integer timesteps. One network evaluation per step.
+ * The first step has no history and is first order; so is the last one when it goes to σ = 0,
+ * where λ = ∞ and the update is x̂₀ itself (diffusers' {@code final_sigmas_type="zero"}), and when
+ * {@code euler_at_final}, or {@code lower_order_final} with fewer than 15 steps, asks for it. The
+ * grid is {@link Sigmas#dpmSolver}; the network sees x_t itself at integer timesteps. One network
+ * evaluation per step.
  */
 public final class DpmSolverPP implements Sampler {
 
     private final Sigmas grid;
     private final int solverOrder;
+    private final boolean heunUpdate;
     private final boolean lowerOrderFinal;
+    private final boolean eulerAtFinal;
 
     /**
-     * DPM-Solver++ over a given grid (σ's in the x/√ᾱ view, ending in 0).
+     * DPM-Solver++ over a given grid (σ's in the x/√ᾱ view).
      *
      * @param solverOrder 1 (DPM-Solver++(1), i.e. DDIM) or 2 (2M)
+     * @param heunUpdate the {@code heun} form of the second-order update instead of {@code midpoint}
      * @param lowerOrderFinal diffusers' {@code lower_order_final}: first order on the last step when
      *        there are fewer than 15 steps (the last step to σ = 0 is first order regardless)
+     * @param eulerAtFinal diffusers' {@code euler_at_final}: first order on the last step
      */
-    public DpmSolverPP(Sigmas grid, int solverOrder, boolean lowerOrderFinal) {
+    public DpmSolverPP(Sigmas grid, int solverOrder, boolean heunUpdate, boolean lowerOrderFinal, boolean eulerAtFinal) {
         if (solverOrder != 1 && solverOrder != 2) {
             throw new IllegalArgumentException("dpm-solver++ supports solver_order 1 or 2 (2M), got " + solverOrder
                     + "; the third-order multistep variant is not implemented, use 2");
         }
         this.grid = grid;
         this.solverOrder = solverOrder;
+        this.heunUpdate = heunUpdate;
         this.lowerOrderFinal = lowerOrderFinal;
+        this.eulerAtFinal = eulerAtFinal;
     }
 
-    /** DPM-Solver++(2M) over diffusers' DPMSolverMultistepScheduler grid for this schedule. */
+    /** DPM-Solver++(2M, midpoint) over diffusers' DPMSolverMultistepScheduler grid for this schedule, final σ 0. */
     public DpmSolverPP(NoiseSchedule schedule, int steps, TimestepSpacing spacing, int stepsOffset, boolean karras,
             double rho, int solverOrder, boolean lowerOrderFinal) {
-        this(Sigmas.dpmSolver(schedule, steps, spacing, stepsOffset, karras, rho), solverOrder, lowerOrderFinal);
+        this(Sigmas.dpmSolver(schedule, steps, spacing, stepsOffset, karras, rho, Double.NaN, Double.NaN, true,
+                Double.NEGATIVE_INFINITY), solverOrder, false, lowerOrderFinal, false);
     }
 
     @Override
@@ -70,7 +79,7 @@ public final class DpmSolverPP implements Sampler {
                 NDArray next;
                 double sigmaT = grid.sigma(i + 1);
                 boolean firstOrder = solverOrder == 1 || previousX0 == null || sigmaT == 0
-                        || (lowerOrderFinal && i == n - 1 && n < 15);
+                        || (i == n - 1 && (eulerAtFinal || (lowerOrderFinal && n < 15)));
                 if (sigmaT == 0) {
                     next = x0.duplicate(); // α_t = 1, σ_t = 0, e^{−h} = 0
                 } else {
@@ -85,7 +94,9 @@ public final class DpmSolverPP implements Sampler {
                         double sPrev = grid.sigma(i - 1);
                         double r0 = (Math.log(sPrev) - Math.log(s)) / h; // (λ_s − λ_{s₁})/h
                         NDArray d1 = x0.sub(previousX0).div(r0);
-                        next = next.add(x0.mul(c)).add(d1.mul(0.5 * c));
+                        // midpoint: −½ α_t (e^{−h} − 1) D₁; heun: α_t ((e^{−h} − 1)/h + 1) D₁
+                        double c1 = heunUpdate ? alphaT * (Math.expm1(-h) / h + 1) : 0.5 * c;
+                        next = next.add(x0.mul(c)).add(d1.mul(c1));
                     }
                 }
                 if (previousX0 != null) {

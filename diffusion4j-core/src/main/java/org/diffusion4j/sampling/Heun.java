@@ -2,6 +2,7 @@ package org.diffusion4j.sampling;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import org.diffusion4j.sampling.Euler.Churn;
 import org.diffusion4j.schedule.NoiseSchedule;
 import org.diffusion4j.schedule.TimestepSpacing;
 
@@ -10,21 +11,29 @@ import org.diffusion4j.schedule.TimestepSpacing;
  * 2022, deterministic; k-diffusion's {@code sample_heun} with {@code s_churn = 0}): an Euler
  * predictor x̃' = x̃ + ε̂(x̃, σ_i)(σ_{i+1} − σ_i), then the trapezoidal correction
  * x̃ ← x̃ + ½(ε̂(x̃, σ_i) + ε̂(x̃', σ_{i+1}))(σ_{i+1} − σ_i). The last step, to σ = 0, is a plain
- * Euler step (the ODE is singular there), so n steps cost 2n − 1 network evaluations. Same grid
- * and conventions as {@link Euler}.
+ * Euler step (the ODE is singular there), so n steps cost 2n − 1 network evaluations (2n when the
+ * grid ends at σ(0) instead of 0; the last correction then calls the network at that σ's timestep).
+ * Same grid, conventions and optional churn (Algorithm 2 of Karras et al.) as {@link Euler}.
  */
 public final class Heun implements Sampler {
 
     private final Sigmas grid;
+    private final Churn churn;
 
-    /** Heun over a given σ-grid (timesteps of the network and σ's ending in 0). */
+    /** Deterministic Heun over a given σ-grid (timesteps of the network and σ's). */
     public Heun(Sigmas grid) {
+        this(grid, Churn.NONE);
+    }
+
+    /** Heun over a given σ-grid, with churn (Algorithm 2 of Karras et al. 2022). */
+    public Heun(Sigmas grid, Churn churn) {
         this.grid = grid;
+        this.churn = churn;
     }
 
     /** Heun over diffusers' EulerDiscreteScheduler grid for this schedule. */
     public Heun(NoiseSchedule schedule, int steps, TimestepSpacing spacing, int stepsOffset, boolean karras, double rho) {
-        this(Sigmas.euler(schedule, steps, spacing, stepsOffset, karras, rho));
+        this(Sigmas.euler(schedule, steps, spacing, stepsOffset, karras, rho, Double.NaN, Double.NaN, true));
     }
 
     @Override
@@ -35,13 +44,20 @@ public final class Heun implements Sampler {
         for (int i = 0; i < n; i++) {
             try (NDManager sub = manager.newSubManager()) {
                 x.attach(sub);
-                double sigma = grid.sigma(i);
+                double gamma = churn.gamma(grid.sigma(i), n);
+                double sigma = grid.sigma(i) * (1 + gamma); // σ̂
+                double t = grid.timestep(i);
+                if (gamma > 0) {
+                    x = churn.addNoise(x, grid.sigma(i), sigma, noise, i);
+                    t = grid.timestepOf(sigma);
+                }
                 double sigmaNext = grid.sigma(i + 1);
                 double dt = sigmaNext - sigma;
-                NDArray d = Euler.epsilon(denoiser, x, sigma, grid.timestep(i));
+                NDArray d = Euler.epsilon(denoiser, x, sigma, t);
                 NDArray next = x.add(d.mul(dt));
-                if (i < n - 1) { // σ_n = 0: the last step is Euler
-                    NDArray dNext = Euler.epsilon(denoiser, next, sigmaNext, grid.timestep(i + 1));
+                if (sigmaNext > 0) { // to σ = 0 the last step stays Euler
+                    double tNext = i + 1 < n ? grid.timestep(i + 1) : grid.timestepOf(sigmaNext);
+                    NDArray dNext = Euler.epsilon(denoiser, next, sigmaNext, tNext);
                     next = x.add(d.add(dNext).mul(0.5 * dt));
                 }
                 next.attach(manager);
@@ -59,7 +75,8 @@ public final class Heun implements Sampler {
 
     @Override
     public int evaluations() {
-        return 2 * grid.steps() - 1;
+        int n = grid.steps();
+        return grid.sigma(n) > 0 ? 2 * n : 2 * n - 1;
     }
 
     @Override

@@ -19,11 +19,13 @@ public final class Sigmas {
     /** ρ of the Karras σ spacing (Eq. 5 of Karras et al. 2022), diffusers' hard-coded value. */
     public static final double KARRAS_RHO = 7.0;
 
+    private final NoiseSchedule schedule;
     private final double[] timesteps;
     private final double[] sigmas;
     private final double initNoiseSigma;
 
-    private Sigmas(double[] timesteps, double[] sigmas, double initNoiseSigma) {
+    private Sigmas(NoiseSchedule schedule, double[] timesteps, double[] sigmas, double initNoiseSigma) {
+        this.schedule = schedule;
         this.timesteps = timesteps;
         this.sigmas = sigmas;
         this.initNoiseSigma = initNoiseSigma;
@@ -33,12 +35,14 @@ public final class Sigmas {
      * The grid of diffusers' EulerDiscreteScheduler ({@code interpolation_type="linear"}): timesteps
      * from the spacing as floats ({@code linspace}: np.linspace(0, T−1, n)[::-1], not rounded), σ
      * interpolated linearly in t over the training σ(t); with {@code karras} the σ's are respaced by
-     * Eq. 5 of Karras et al. between the first and last of those and t is recovered by log-σ
-     * interpolation ({@link #sigmaToTimestep}). {@code init_noise_sigma} is σ_max for the
-     * {@code linspace}/{@code trailing} spacings and √(σ_max²+1) for {@code leading}, as diffusers has it.
+     * Eq. 5 of Karras et al. between the last and first of those (or {@code sigmaMin}/{@code sigmaMax}
+     * when not NaN) and t is recovered by log-σ interpolation ({@link #sigmaToTimestep}). The final σ
+     * is 0, or σ(0) when {@code finalSigmaZero} is false ({@code final_sigmas_type="sigma_min"}).
+     * {@code init_noise_sigma} is σ_max for the {@code linspace}/{@code trailing} spacings and
+     * √(σ_max²+1) for {@code leading}, as diffusers has it.
      */
-    public static Sigmas euler(NoiseSchedule schedule, int steps, TimestepSpacing spacing, int stepsOffset,
-            boolean karras, double rho) {
+    static Sigmas euler(NoiseSchedule schedule, int steps, TimestepSpacing spacing, int stepsOffset, boolean karras,
+            double rho, double sigmaMin, double sigmaMax, boolean finalSigmaZero) {
         int T = schedule.numTimesteps();
         checkSteps(steps, T);
         double[] t = new double[steps];
@@ -48,59 +52,80 @@ public final class Sigmas {
                 case LEADING -> (double) (steps - 1 - k) * (T / steps) + stepsOffset;
                 case TRAILING -> Math.rint(T - k * ((double) T / steps)) - 1;
             };
+            checkTimestep(t[k], T, spacing, stepsOffset);
         }
         double[] s = new double[steps + 1];
         for (int k = 0; k < steps; k++) {
             s[k] = sigmaAt(schedule, t[k]);
         }
         if (karras) {
-            double[] ks = karras(s[steps - 1], s[0], steps, rho);
+            double[] ks = karras(Double.isNaN(sigmaMin) ? s[steps - 1] : sigmaMin,
+                    Double.isNaN(sigmaMax) ? s[0] : sigmaMax, steps, rho);
             for (int k = 0; k < steps; k++) {
                 s[k] = ks[k];
                 t[k] = (float) sigmaToTimestep(schedule, ks[k]);
             }
         }
+        s[steps] = finalSigmaZero ? 0 : schedule.sigma(0);
         double max = Arrays.stream(s).max().orElseThrow();
         double init = spacing == TimestepSpacing.LEADING ? Math.sqrt(max * max + 1) : max;
-        return new Sigmas(t, s, init);
+        return new Sigmas(schedule, t, s, init);
     }
 
     /**
-     * The grid of diffusers' DPMSolverMultistepScheduler ({@code lambda_min_clipped=-inf},
-     * {@code final_sigmas_type="zero"}): integer timesteps — {@code linspace}:
-     * np.linspace(0, T−1, n+1).round()[::-1][:-1]; {@code leading}: k·⌊T/(n+1)⌋ + offset for
-     * k = n..1; {@code trailing}: round(T − k·T/n) − 1 — with σ_k = σ(t_k); with {@code karras}, n
-     * Karras σ's between σ(0) and σ(T−1) and t_k = round(t(σ_k)) (so the network sees the nearest
-     * training timestep while the solver uses the Karras σ, exactly as diffusers does).
-     * {@code init_noise_sigma} is 1: this sampler works on x_t itself.
+     * The grid of diffusers' DPMSolverMultistepScheduler: integer timesteps below
+     * T' = T − #{t : λ_t &lt; λ_min} ({@code lambda_min_clipped}; T' = T when it is −∞) —
+     * {@code linspace}: np.linspace(0, T'−1, n+1).round()[::-1][:-1]; {@code leading}:
+     * k·⌊T'/(n+1)⌋ + offset for k = n..1; {@code trailing}: round(T' − k·T/n) − 1 while positive —
+     * with σ_k = σ(t_k); with {@code karras}, n Karras σ's between σ(0) and σ(T−1) (or
+     * {@code sigmaMin}/{@code sigmaMax}) and t_k = round(t(σ_k)), so the network sees the nearest
+     * training timestep while the solver uses the Karras σ, exactly as diffusers does. The final σ is
+     * 0, or σ(0) when {@code finalSigmaZero} is false. {@code init_noise_sigma} is 1: this sampler
+     * works on x_t itself.
      */
-    public static Sigmas dpmSolver(NoiseSchedule schedule, int steps, TimestepSpacing spacing, int stepsOffset,
-            boolean karras, double rho) {
+    static Sigmas dpmSolver(NoiseSchedule schedule, int steps, TimestepSpacing spacing, int stepsOffset, boolean karras,
+            double rho, double sigmaMin, double sigmaMax, boolean finalSigmaZero, double lambdaMinClipped) {
         int T = schedule.numTimesteps();
         checkSteps(steps, T);
-        double[] t = new double[steps];
-        double[] s = new double[steps + 1];
+        double[] t;
+        double[] s;
         if (karras) {
-            double[] ks = karras(schedule.sigma(0), schedule.sigma(T - 1), steps, rho);
+            t = new double[steps];
+            s = new double[steps + 1];
+            double[] ks = karras(Double.isNaN(sigmaMin) ? schedule.sigma(0) : sigmaMin,
+                    Double.isNaN(sigmaMax) ? schedule.sigma(T - 1) : sigmaMax, steps, rho);
             for (int k = 0; k < steps; k++) {
                 s[k] = ks[k];
                 t[k] = Math.rint(sigmaToTimestep(schedule, ks[k]));
             }
         } else {
-            for (int k = 0; k < steps; k++) {
-                t[k] = switch (spacing) {
-                    case LINSPACE -> Math.rint(linspace(0, T - 1, steps + 1, steps - k));
-                    case LEADING -> (double) (steps - k) * (T / (steps + 1)) + stepsOffset;
-                    case TRAILING -> Math.rint(T - k * ((double) T / steps)) - 1;
-                };
-                if (t[k] < 0 || t[k] > T - 1) {
-                    throw new IllegalArgumentException("timestep " + t[k] + " of the " + spacing.diffusersName()
-                            + " spacing is outside [0, " + (T - 1) + "]; lower steps_offset (" + stepsOffset + ")");
+            int last = T;
+            for (int i = 0; i < T; i++) {
+                if (0.5 * Math.log(schedule.snr(i)) < lambdaMinClipped) {
+                    last--;
                 }
+            }
+            int count = steps;
+            if (spacing == TimestepSpacing.TRAILING) {
+                count = 0;
+                while (last - count * ((double) T / steps) > 0) {
+                    count++;
+                }
+            }
+            t = new double[count];
+            s = new double[count + 1];
+            for (int k = 0; k < count; k++) {
+                t[k] = switch (spacing) {
+                    case LINSPACE -> Math.rint(linspace(0, last - 1, steps + 1, steps - k));
+                    case LEADING -> (double) (steps - k) * (last / (steps + 1)) + stepsOffset;
+                    case TRAILING -> Math.rint(last - k * ((double) T / steps)) - 1;
+                };
+                checkTimestep(t[k], T, spacing, stepsOffset);
                 s[k] = schedule.sigma((int) t[k]);
             }
         }
-        return new Sigmas(t, s, 1.0);
+        s[s.length - 1] = finalSigmaZero ? 0 : schedule.sigma(0);
+        return new Sigmas(schedule, t, s, 1.0);
     }
 
     /**
@@ -164,6 +189,13 @@ public final class Sigmas {
         return k == num - 1 ? stop : k * ((stop - start) / (num - 1)) + start;
     }
 
+    private static void checkTimestep(double t, int numTrainTimesteps, TimestepSpacing spacing, int stepsOffset) {
+        if (t < 0 || t > numTrainTimesteps - 1) {
+            throw new IllegalArgumentException("timestep " + t + " of the " + spacing.diffusersName()
+                    + " spacing is outside [0, " + (numTrainTimesteps - 1) + "]; lower steps_offset (" + stepsOffset + ")");
+        }
+    }
+
     private static void checkSteps(int steps, int numTrainTimesteps) {
         if (steps < 1 || steps > numTrainTimesteps) {
             throw new IllegalArgumentException("steps must be in [1, " + numTrainTimesteps + "], got " + steps);
@@ -191,6 +223,11 @@ public final class Sigmas {
 
     public double sigma(int i) {
         return sigmas[i];
+    }
+
+    /** The (fractional) training timestep of a noise level, by {@link #sigmaToTimestep} on this grid's schedule. */
+    public double timestepOf(double sigma) {
+        return sigmaToTimestep(schedule, sigma);
     }
 
     /** The factor x_T is multiplied by before the first step (diffusers' {@code init_noise_sigma}). */

@@ -23,7 +23,7 @@ class SigmasTest {
     @Test
     void eulerGridIsDiffusers() throws IOException {
         SafeTensors ref = SafeTensors.read(EulerTest.REF.resolve("schedulers.safetensors"));
-        Sigmas grid = Sigmas.euler(LINEAR, 20, TimestepSpacing.LINSPACE, 0, false, Sigmas.KARRAS_RHO);
+        Sigmas grid = Sigmas.euler(LINEAR, 20, TimestepSpacing.LINSPACE, 0, false, Sigmas.KARRAS_RHO, Double.NaN, Double.NaN, true);
         float[] t = ref.floats("euler/timesteps");
         for (int i = 0; i < t.length; i++) {
             assertEquals(t[i], (float) grid.timestep(i), 0, "timestep " + i);
@@ -36,7 +36,7 @@ class SigmasTest {
     @Test
     void dpmSolverGridIsDiffusers() throws IOException {
         SafeTensors ref = SafeTensors.read(EulerTest.REF.resolve("schedulers.safetensors"));
-        Sigmas grid = Sigmas.dpmSolver(LINEAR, 20, TimestepSpacing.LINSPACE, 0, false, Sigmas.KARRAS_RHO);
+        Sigmas grid = Sigmas.dpmSolver(LINEAR, 20, TimestepSpacing.LINSPACE, 0, false, Sigmas.KARRAS_RHO, Double.NaN, Double.NaN, true, Double.NEGATIVE_INFINITY);
         long[] t = ref.longs("dpmpp_2m/timesteps");
         for (int i = 0; i < t.length; i++) {
             assertEquals(t[i], grid.timestep(i), 0, "timestep " + i);
@@ -63,17 +63,17 @@ class SigmasTest {
 
     @Test
     void leadingAndTrailingSpacingsFollowDiffusers() {
-        Sigmas leading = Sigmas.euler(LINEAR, 10, TimestepSpacing.LEADING, 1, false, 7);
+        Sigmas leading = Sigmas.euler(LINEAR, 10, TimestepSpacing.LEADING, 1, false, 7, Double.NaN, Double.NaN, true);
         assertArrayEquals(new double[] {901, 801, 701, 601, 501, 401, 301, 201, 101, 1}, leading.timesteps());
         assertEquals(Math.sqrt(LINEAR.sigma(901) * LINEAR.sigma(901) + 1), leading.initNoiseSigma(), 1e-12);
-        Sigmas trailing = Sigmas.euler(LINEAR, 10, TimestepSpacing.TRAILING, 0, false, 7);
+        Sigmas trailing = Sigmas.euler(LINEAR, 10, TimestepSpacing.TRAILING, 0, false, 7, Double.NaN, Double.NaN, true);
         assertArrayEquals(new double[] {999, 899, 799, 699, 599, 499, 399, 299, 199, 99}, trailing.timesteps());
         assertEquals(LINEAR.sigma(999), trailing.initNoiseSigma(), 0);
         assertEquals(LINEAR.sigma(399), trailing.sigma(6), 0);
         // DPM-Solver's leading spacing divides by n+1 and drops t = 0: ⌊1000/11⌋ = 90
-        Sigmas dpmLeading = Sigmas.dpmSolver(LINEAR, 10, TimestepSpacing.LEADING, 0, false, 7);
+        Sigmas dpmLeading = Sigmas.dpmSolver(LINEAR, 10, TimestepSpacing.LEADING, 0, false, 7, Double.NaN, Double.NaN, true, Double.NEGATIVE_INFINITY);
         assertArrayEquals(new double[] {900, 810, 720, 630, 540, 450, 360, 270, 180, 90}, dpmLeading.timesteps());
-        assertArrayEquals(trailing.timesteps(), Sigmas.dpmSolver(LINEAR, 10, TimestepSpacing.TRAILING, 0, false, 7).timesteps());
+        assertArrayEquals(trailing.timesteps(), Sigmas.dpmSolver(LINEAR, 10, TimestepSpacing.TRAILING, 0, false, 7, Double.NaN, Double.NaN, true, Double.NEGATIVE_INFINITY).timesteps());
     }
 
     @Test
@@ -85,12 +85,12 @@ class SigmasTest {
             double step = Math.pow(s[i], 1 / 7.0) - Math.pow(s[i - 1], 1 / 7.0);
             assertEquals((Math.pow(0.01, 1 / 7.0) - Math.pow(157.4, 1 / 7.0)) / 7, step, 1e-12, "σ^(1/ρ) is evenly spaced");
         }
-        Sigmas euler = Sigmas.euler(LINEAR, 8, TimestepSpacing.LINSPACE, 0, true, 7);
+        Sigmas euler = Sigmas.euler(LINEAR, 8, TimestepSpacing.LINSPACE, 0, true, 7, Double.NaN, Double.NaN, true);
         assertEquals(LINEAR.sigma(999), euler.sigma(0), 1e-12);
         assertEquals(LINEAR.sigma(0), euler.sigma(7), 1e-12);
         assertEquals(999, euler.timestep(0), 1e-4);
         assertEquals(0, euler.timestep(7), 1e-4);
-        Sigmas dpm = Sigmas.dpmSolver(LINEAR, 8, TimestepSpacing.LINSPACE, 0, true, 7);
+        Sigmas dpm = Sigmas.dpmSolver(LINEAR, 8, TimestepSpacing.LINSPACE, 0, true, 7, Double.NaN, Double.NaN, true, Double.NEGATIVE_INFINITY);
         for (int i = 0; i < 8; i++) {
             assertEquals(Math.rint(Sigmas.sigmaToTimestep(LINEAR, dpm.sigma(i))), dpm.timestep(i), 0);
             assertEquals(euler.sigma(i), dpm.sigma(i), 1e-9 * euler.sigma(i), "the same Karras σ's for linspace");
@@ -115,9 +115,9 @@ class SigmasTest {
     @Test
     void refusesBadStepCounts() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Sigmas.euler(LINEAR, 0, TimestepSpacing.LINSPACE, 0, false, 7));
+                () -> Sigmas.euler(LINEAR, 0, TimestepSpacing.LINSPACE, 0, false, 7, Double.NaN, Double.NaN, true));
         assertTrue(e.getMessage().contains("steps"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> Sigmas.dpmSolver(LINEAR, 1001, TimestepSpacing.LINSPACE, 0, false, 7));
-        assertThrows(IllegalArgumentException.class, () -> Sigmas.dpmSolver(LINEAR, 10, TimestepSpacing.LEADING, 200, false, 7));
+        assertThrows(IllegalArgumentException.class, () -> Sigmas.dpmSolver(LINEAR, 1001, TimestepSpacing.LINSPACE, 0, false, 7, Double.NaN, Double.NaN, true, Double.NEGATIVE_INFINITY));
+        assertThrows(IllegalArgumentException.class, () -> Sigmas.dpmSolver(LINEAR, 10, TimestepSpacing.LEADING, 200, false, 7, Double.NaN, Double.NaN, true, Double.NEGATIVE_INFINITY));
     }
 }
