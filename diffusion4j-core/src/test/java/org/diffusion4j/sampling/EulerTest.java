@@ -129,7 +129,7 @@ class EulerTest {
             Denoiser network = new Denoiser() {
                 @Override
                 public NDArray predict(NDArray x, double t) {
-                    return unet.forward(x, x.getManager().create((float) t));
+                    return unet.predict(x, t);
                 }
 
                 @Override
