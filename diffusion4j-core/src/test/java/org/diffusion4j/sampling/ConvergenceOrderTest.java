@@ -79,6 +79,9 @@ class ConvergenceOrderTest {
         double[][] e = errors(n -> new DpmSolverPP(uniformLambda, n, TimestepSpacing.LINSPACE, 0, false, 7, 2, true),
                 integerSigma(uniformLambda));
         assertOrder("dpm-solver++ 2M (log-SNR-linear schedule, linspace)", e, 2);
+        double[][] heun = errors(n -> new DpmSolverPP(Sigmas.dpmSolver(uniformLambda, n, TimestepSpacing.LINSPACE, 0, false, 7,
+                Double.NaN, Double.NaN, true, Double.NEGATIVE_INFINITY), 2, true, true, false), integerSigma(uniformLambda));
+        assertOrder("dpm-solver++ 2M, heun update (log-SNR-linear schedule, linspace)", heun, 2);
         double[][] first = errors(n -> new DpmSolverPP(uniformLambda, n, TimestepSpacing.LINSPACE, 0, false, 7, 1, true),
                 integerSigma(uniformLambda));
         assertOrder("dpm-solver++ 1 (log-SNR-linear schedule, linspace)", first, 1);

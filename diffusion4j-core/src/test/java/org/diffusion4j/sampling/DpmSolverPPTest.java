@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import org.diffusion4j.diffusion.PredictionType;
@@ -76,6 +80,45 @@ class DpmSolverPPTest {
             throw new AssertionError("timestep " + t + " is not on the grid");
         });
         assertEquals("dpm-solver++", new DpmSolverPP(schedule, 6, TimestepSpacing.LINSPACE, 0, false, 7, 2, true).name());
+    }
+
+    /**
+     * With final_sigmas_type sigma_min the last step goes to σ(0) > 0 and may be second order:
+     * euler_at_final, or lower_order_final with fewer than 15 steps, make it first order (the same
+     * result both ways), and the second-order last step differs.
+     */
+    @Test
+    void lastStepOrderFollowsEulerAtFinalAndLowerOrderFinal() {
+        NoiseSchedule schedule = NoiseSchedule.linear();
+        Sigmas grid = Sigmas.dpmSolver(schedule, 8, TimestepSpacing.LINSPACE, 0, false, 7, Double.NaN, Double.NaN, false,
+                Double.NEGATIVE_INFINITY);
+        assertEquals(schedule.sigma(0), grid.sigma(8));
+        Denoiser d = ConvergenceOrderTest.ExactGaussianDenoiser.of(0.3, 0.5, PredictionType.EPSILON, schedule);
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray xT = NoiseSource.seeded(3).normal(m, new Shape(2, 16), 0).toType(DataType.FLOAT64, false);
+            NDArray eulerAtFinal = new DpmSolverPP(grid, 2, false, false, true).sample(d, xT, NoiseSource.seeded(0), SamplingListener.NONE);
+            NDArray lowerOrderFinal = new DpmSolverPP(grid, 2, false, true, false).sample(d, xT, NoiseSource.seeded(0), SamplingListener.NONE);
+            NDArray secondOrder = new DpmSolverPP(grid, 2, false, false, false).sample(d, xT, NoiseSource.seeded(0), SamplingListener.NONE);
+            assertEquals(0, eulerAtFinal.sub(lowerOrderFinal).abs().max().getDouble(), 1e-12);
+            assertTrue(eulerAtFinal.sub(secondOrder).abs().max().getDouble() > 1e-6);
+        }
+    }
+
+    /** lambda_min_clipped drops the timesteps whose λ = ½ log SNR is below it (cosine schedule, λ_min = −5.1). */
+    @Test
+    void lambdaMinClippedShortensTheGrid() {
+        NoiseSchedule cosine = NoiseSchedule.cosine();
+        int clipped = 0;
+        for (int t = 0; t < 1000; t++) {
+            clipped += 0.5 * Math.log(cosine.snr(t)) < -5.1 ? 1 : 0;
+        }
+        assertTrue(clipped > 0, "the cosine schedule reaches λ < −5.1");
+        Sigmas grid = Sigmas.dpmSolver(cosine, 10, TimestepSpacing.LINSPACE, 0, false, 7, Double.NaN, Double.NaN, true, -5.1);
+        assertEquals(1000 - clipped - 1, grid.timestep(0), 0, "np.linspace(0, T' − 1, n+1) starts at T' − 1");
+        assertEquals(Math.rint((1000 - clipped - 1) / 10.0), grid.timestep(9), 0);
+        Sigmas unclipped = Sigmas.dpmSolver(cosine, 10, TimestepSpacing.LINSPACE, 0, false, 7, Double.NaN, Double.NaN, true,
+                Double.NEGATIVE_INFINITY);
+        assertEquals(999, unclipped.timestep(0), 0);
     }
 
     @Test

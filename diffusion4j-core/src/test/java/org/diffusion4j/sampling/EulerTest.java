@@ -74,6 +74,41 @@ class EulerTest {
     }
 
     /**
+     * Churn written out on a two-level Karras grid (σ_0 = σ(999), σ_1 = σ(0)) with S_tmax = 100, so
+     * only the second step churns: γ = min(S_churn/2, √2 − 1), σ̂ = σ_1(1+γ), x̃ += S_noise √(σ̂² − σ_1²) z
+     * with noise draw 1, then the Euler step from σ̂ with ε̂ evaluated at σ̂ (the test network inverts
+     * the log-σ interpolation that maps σ̂ to its timestep).
+     */
+    @Test
+    void churnFollowsKarrasAlgorithm2() {
+        NoiseSchedule schedule = NoiseSchedule.linear();
+        Sigmas grid = Sigmas.euler(schedule, 2, TimestepSpacing.LINSPACE, 0, true, 7, Double.NaN, Double.NaN, true);
+        Euler.Churn churn = new Euler.Churn(0.5, 0, 100, 1.007);
+        NoiseSource noise = NoiseSource.seeded(30);
+        double mu = 0.3;
+        double s = 0.5;
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray xT = NoiseSource.seeded(31).normal(m, new ai.djl.ndarray.types.Shape(2, 4), 0)
+                    .toType(ai.djl.ndarray.types.DataType.FLOAT64, false);
+            double[] x = xT.toDoubleArray();
+            double[] z = noise.normal(m, xT.getShape(), 1).toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray();
+            double[] got = new Euler(grid, churn).sample(new ConvergenceOrderTest.ExactGaussianDenoiser(mu, s, PredictionType.EPSILON,
+                    ConvergenceOrderTest.logLinearSigma(schedule)), xT, noise, SamplingListener.NONE).toDoubleArray();
+            double s0 = grid.sigma(0);
+            double s1 = grid.sigma(1);
+            double gamma = Math.min(0.5 / 2, Math.sqrt(2) - 1);
+            double hat = s1 * (1 + gamma);
+            for (int i = 0; i < x.length; i++) {
+                double x0 = x[i] * grid.initNoiseSigma();
+                double x1 = x0 + (x0 - mu) * s0 / (s * s + s0 * s0) * (s1 - s0); // ε̂ = (x̃ − μ)σ/(s²+σ²)
+                double x1Hat = x1 + 1.007 * Math.sqrt(hat * hat - s1 * s1) * z[i];
+                double expected = x1Hat + (x1Hat - mu) * hat / (s * s + hat * hat) * (0 - hat);
+                assertEquals(expected, got[i], 1e-9 * Math.abs(expected) + 1e-12, "element " + i);
+            }
+        }
+    }
+
+    /**
      * Replays {@code <loop>/model_outputs} through the sampler built from the loop's scheduler config,
      * checks the timesteps the network is called at, each step's sample and x₀ against the fixture,
      * prints the per-step errors and returns the worst one relative to that step's max |x|.
