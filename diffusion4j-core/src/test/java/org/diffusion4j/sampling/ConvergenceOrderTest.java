@@ -3,12 +3,14 @@ package org.diffusion4j.sampling;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.Locale;
 import java.util.function.DoubleUnaryOperator;
 import java.util.function.Function;
@@ -212,6 +214,22 @@ class ConvergenceOrderTest {
             prev = alphaCumprod;
         }
         return NoiseSchedule.fromBetas(betas);
+    }
+
+    /**
+     * One libtorch intra-op thread for the calling test class (returns the previous count for
+     * {@link #restoreThreads}): the tensors here are small, and OpenMP synchronisation dominates their
+     * run time on a shared, oversubscribed machine (the fixture-UNet loops went from 30 s to ~2 s).
+     */
+    static int oneThread() {
+        Engine.getInstance(); // loads the native library
+        int previous = JniUtils.getNumThreads();
+        JniUtils.setNumThreads(1);
+        return previous;
+    }
+
+    static void restoreThreads(int previous) {
+        JniUtils.setNumThreads(previous);
     }
 
     /**

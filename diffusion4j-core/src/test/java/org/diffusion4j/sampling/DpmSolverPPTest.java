@@ -13,9 +13,23 @@ import java.io.IOException;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.schedule.NoiseSchedule;
 import org.diffusion4j.schedule.TimestepSpacing;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class DpmSolverPPTest {
+
+    private static int threads;
+
+    @BeforeAll
+    static void oneThread() {
+        threads = ConvergenceOrderTest.oneThread();
+    }
+
+    @AfterAll
+    static void restoreThreads() {
+        ConvergenceOrderTest.restoreThreads(threads);
+    }
 
     /**
      * Teacher forcing against diffusers' DPMSolverMultistepScheduler loop (dpmsolver++, 2M midpoint,

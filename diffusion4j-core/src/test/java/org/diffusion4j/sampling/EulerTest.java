@@ -21,9 +21,23 @@ import org.diffusion4j.nn.UNet2DModel;
 import org.diffusion4j.schedule.BetaSchedule;
 import org.diffusion4j.schedule.NoiseSchedule;
 import org.diffusion4j.schedule.TimestepSpacing;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class EulerTest {
+
+    private static int threads;
+
+    @BeforeAll
+    static void oneThread() {
+        threads = ConvergenceOrderTest.oneThread();
+    }
+
+    @AfterAll
+    static void restoreThreads() {
+        ConvergenceOrderTest.restoreThreads(threads);
+    }
 
     static final Path REF = Path.of("src/test/resources/fixtures/diffusers/reference");
 

@@ -5,9 +5,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.schedule.NoiseSchedule;
 import org.diffusion4j.schedule.TimestepSpacing;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class HeunTest {
+
+    private static int threads;
+
+    @BeforeAll
+    static void oneThread() {
+        threads = ConvergenceOrderTest.oneThread();
+    }
+
+    @AfterAll
+    static void restoreThreads() {
+        ConvergenceOrderTest.restoreThreads(threads);
+    }
 
     @Test
     void gaussianDataGetsItsMeanAndVariance() {

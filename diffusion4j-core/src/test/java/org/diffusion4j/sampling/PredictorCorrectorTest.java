@@ -10,9 +10,23 @@ import ai.djl.ndarray.types.Shape;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.schedule.NoiseSchedule;
 import org.diffusion4j.schedule.TimestepSpacing;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class PredictorCorrectorTest {
+
+    private static int threads;
+
+    @BeforeAll
+    static void oneThread() {
+        threads = ConvergenceOrderTest.oneThread();
+    }
+
+    @AfterAll
+    static void restoreThreads() {
+        ConvergenceOrderTest.restoreThreads(threads);
+    }
 
     static final NoiseSchedule LINEAR = NoiseSchedule.linear();
     static final double MU = 0.3;
