@@ -3,7 +3,6 @@ package org.diffusion4j.sampling;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.diffusion4j.schedule.NoiseSchedule;
-import org.diffusion4j.schedule.TimestepSpacing;
 
 /**
  * DPM-Solver++(2M), the multistep second-order solver of the probability-flow ODE in data
@@ -33,6 +32,7 @@ public final class DpmSolverPP implements Sampler {
     private final boolean heunUpdate;
     private final boolean lowerOrderFinal;
     private final boolean eulerAtFinal;
+    private final SamplerOptions thresholding; // null: off
 
     /**
      * DPM-Solver++ over a given grid (σ's in the x/√ᾱ view).
@@ -44,6 +44,11 @@ public final class DpmSolverPP implements Sampler {
      * @param eulerAtFinal diffusers' {@code euler_at_final}: first order on the last step
      */
     public DpmSolverPP(Sigmas grid, int solverOrder, boolean heunUpdate, boolean lowerOrderFinal, boolean eulerAtFinal) {
+        this(grid, solverOrder, heunUpdate, lowerOrderFinal, eulerAtFinal, null);
+    }
+
+    private DpmSolverPP(Sigmas grid, int solverOrder, boolean heunUpdate, boolean lowerOrderFinal, boolean eulerAtFinal,
+            SamplerOptions thresholding) {
         if (solverOrder != 1 && solverOrder != 2) {
             throw new IllegalArgumentException("dpm-solver++ supports solver_order 1 or 2 (2M), got " + solverOrder
                     + "; the third-order multistep variant is not implemented, use 2");
@@ -53,13 +58,18 @@ public final class DpmSolverPP implements Sampler {
         this.heunUpdate = heunUpdate;
         this.lowerOrderFinal = lowerOrderFinal;
         this.eulerAtFinal = eulerAtFinal;
+        this.thresholding = thresholding;
     }
 
-    /** DPM-Solver++(2M, midpoint) over diffusers' DPMSolverMultistepScheduler grid for this schedule, final σ 0. */
-    public DpmSolverPP(NoiseSchedule schedule, int steps, TimestepSpacing spacing, int stepsOffset, boolean karras,
-            double rho, int solverOrder, boolean lowerOrderFinal) {
-        this(Sigmas.dpmSolver(schedule, steps, spacing, stepsOffset, karras, rho, Double.NaN, Double.NaN, true,
-                Double.NEGATIVE_INFINITY), solverOrder, false, lowerOrderFinal, false);
+    /**
+     * DPM-Solver++ as diffusers' DPMSolverMultistepScheduler with these options: the grid of
+     * {@link Sigmas#dpmSolver(NoiseSchedule, SamplerOptions)}, {@code solver_order}, {@code solver_type},
+     * {@code lower_order_final}, {@code euler_at_final} and dynamic {@code thresholding} of x̂₀
+     * (diffusers' dpmsolver++ thresholds, it never clips).
+     */
+    public DpmSolverPP(NoiseSchedule schedule, SamplerOptions options) {
+        this(Sigmas.dpmSolver(schedule, options), options.solverOrder(), options.solverType() == SamplerOptions.SolverType.HEUN,
+                options.lowerOrderFinal(), options.eulerAtFinal(), options.thresholding() ? options : null);
     }
 
     @Override
@@ -76,6 +86,9 @@ public final class DpmSolverPP implements Sampler {
                 double lambdaS = -Math.log(s); // log(α/σ_vp) = −log σ in the x/√ᾱ view
                 NDArray out = denoiser.predict(x, grid.timestep(i));
                 NDArray x0 = denoiser.predictionType().predictedX0(out, x, alphaS * alphaS);
+                if (thresholding != null) {
+                    x0 = SamplingMath.dynamicThreshold(x0, thresholding.dynamicThresholdingRatio(), thresholding.sampleMaxValue());
+                }
                 NDArray next;
                 double sigmaT = grid.sigma(i + 1);
                 boolean firstOrder = solverOrder == 1 || previousX0 == null || sigmaT == 0

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.schedule.NoiseSchedule;
-import org.diffusion4j.schedule.TimestepSpacing;
 
 /**
  * Euler's method on the probability-flow ODE in the σ-parameterisation of Karras et al. 2022
@@ -38,9 +37,12 @@ public final class Euler implements Sampler {
         this.churn = churn;
     }
 
-    /** Euler over diffusers' EulerDiscreteScheduler grid for this schedule. */
-    public Euler(NoiseSchedule schedule, int steps, TimestepSpacing spacing, int stepsOffset, boolean karras, double rho) {
-        this(Sigmas.euler(schedule, steps, spacing, stepsOffset, karras, rho, Double.NaN, Double.NaN, true));
+    /**
+     * Euler over diffusers' EulerDiscreteScheduler grid for this schedule ({@link Sigmas#euler(NoiseSchedule,
+     * SamplerOptions)}), with the options' churn (S_churn, S_tmin, S_tmax, S_noise).
+     */
+    public Euler(NoiseSchedule schedule, SamplerOptions options) {
+        this(Sigmas.euler(schedule, options), Churn.of(options));
     }
 
     @Override
@@ -114,6 +116,11 @@ public final class Euler implements Sampler {
                 throw new IllegalArgumentException("churn needs s_churn >= 0, 0 <= s_tmin <= s_tmax and s_noise >= 0, got "
                         + sChurn + ", " + sTmin + ", " + sTmax + ", " + sNoise);
             }
+        }
+
+        /** The churn settings of {@code options}. */
+        public static Churn of(SamplerOptions options) {
+            return new Churn(options.sChurn(), options.sTmin(), options.sTmax(), options.sNoise());
         }
 
         /** γ_i for a step at σ_i of n. */

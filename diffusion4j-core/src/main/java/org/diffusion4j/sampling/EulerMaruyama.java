@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.schedule.NoiseSchedule;
-import org.diffusion4j.schedule.TimestepSpacing;
 
 /**
  * Euler–Maruyama on the reverse-time VP-SDE (Song et al. 2021, Eq. 6 with the VP-SDE of Eq. 11):
@@ -19,7 +18,7 @@ import org.diffusion4j.schedule.TimestepSpacing;
  * step as Euler–Maruyama does:
  * x ← x + (½x + ∇log p_t(x)) b + √b z,  z ~ N(0, I).
  * The last step adds no noise (the "denoise" option of Song et al.'s code), so the output is the
- * mean of the last transition. Timesteps come from the {@link TimestepSpacing}; with the full T
+ * mean of the last transition. Timesteps come from the options' {@code TimestepSpacing}; with the full T
  * steps b = β_t. One network evaluation and one noise draw (index = step) per step.
  */
 public final class EulerMaruyama implements Sampler {
@@ -33,9 +32,9 @@ public final class EulerMaruyama implements Sampler {
         this.timesteps = checkTimesteps(schedule, timesteps);
     }
 
-    /** Euler–Maruyama over {@code steps} timesteps of the given spacing. */
-    public EulerMaruyama(NoiseSchedule schedule, int steps, TimestepSpacing spacing, int stepsOffset) {
-        this(schedule, spacing.timesteps(schedule.numTimesteps(), steps, stepsOffset));
+    /** Euler–Maruyama over the options' steps, spacing and steps_offset. */
+    public EulerMaruyama(NoiseSchedule schedule, SamplerOptions options) {
+        this(schedule, SamplingMath.timesteps(schedule, options));
     }
 
     @Override

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.diffusion4j.sampling.Euler.Churn;
 import org.diffusion4j.schedule.NoiseSchedule;
-import org.diffusion4j.schedule.TimestepSpacing;
 
 /**
  * Heun's second-order method on the probability-flow ODE dx̃/dσ = ε̂ (Algorithm 1 of Karras et al.
@@ -31,9 +30,9 @@ public final class Heun implements Sampler {
         this.churn = churn;
     }
 
-    /** Heun over diffusers' EulerDiscreteScheduler grid for this schedule. */
-    public Heun(NoiseSchedule schedule, int steps, TimestepSpacing spacing, int stepsOffset, boolean karras, double rho) {
-        this(Sigmas.euler(schedule, steps, spacing, stepsOffset, karras, rho, Double.NaN, Double.NaN, true));
+    /** Heun over the same grid and churn as {@link Euler#Euler(NoiseSchedule, SamplerOptions)}. */
+    public Heun(NoiseSchedule schedule, SamplerOptions options) {
+        this(Sigmas.euler(schedule, options), Churn.of(options));
     }
 
     @Override

@@ -45,7 +45,7 @@ public final class Langevin implements Sampler {
     public Langevin(NoiseSchedule schedule, int levels, int stepsPerLevel, double epsilon) {
         int T = schedule.numTimesteps();
         if (levels < 1 || stepsPerLevel < 1 || !(epsilon > 0)) {
-            throw new IllegalArgumentException("langevin needs levels >= 1, steps per level >= 1 and epsilon > 0, got "
+            throw new IllegalArgumentException("langevin needs levels (steps) >= 1, steps per level (corrector_steps) >= 1 and epsilon > 0, got "
                     + levels + ", " + stepsPerLevel + ", " + epsilon);
         }
         this.schedule = schedule;
@@ -63,6 +63,15 @@ public final class Langevin implements Sampler {
     /** Annealed Langevin with the default ε and steps per level. */
     public Langevin(NoiseSchedule schedule, int levels) {
         this(schedule, levels, DEFAULT_STEPS_PER_LEVEL, DEFAULT_EPSILON);
+    }
+
+    /**
+     * Annealed Langevin with L = {@code steps} levels and M = {@code correctorSteps} steps per level
+     * (the options' default of 1 is far too few here: pass {@value #DEFAULT_STEPS_PER_LEVEL}), ε =
+     * {@link #DEFAULT_EPSILON}.
+     */
+    public Langevin(NoiseSchedule schedule, SamplerOptions options) {
+        this(schedule, options.steps(), options.correctorSteps(), DEFAULT_EPSILON);
     }
 
     @Override

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.schedule.NoiseSchedule;
-import org.diffusion4j.schedule.TimestepSpacing;
 
 /**
  * Predictor–corrector sampling for the VP-SDE (Song et al. 2021, Algorithm 3 of Appendix G): at each
@@ -48,10 +47,9 @@ public final class PredictorCorrector implements Sampler {
         this.correctorSteps = correctorSteps;
     }
 
-    /** Predictor–corrector over {@code steps} timesteps of the given spacing. */
-    public PredictorCorrector(NoiseSchedule schedule, int steps, TimestepSpacing spacing, int stepsOffset, double snr,
-            int correctorSteps) {
-        this(schedule, spacing.timesteps(schedule.numTimesteps(), steps, stepsOffset), snr, correctorSteps);
+    /** Predictor–corrector over the options' steps, spacing and steps_offset, with their snr and corrector steps. */
+    public PredictorCorrector(NoiseSchedule schedule, SamplerOptions options) {
+        this(schedule, SamplingMath.timesteps(schedule, options), options.snr(), options.correctorSteps());
     }
 
     @Override

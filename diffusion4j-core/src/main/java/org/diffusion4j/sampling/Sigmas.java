@@ -32,6 +32,27 @@ public final class Sigmas {
     }
 
     /**
+     * The Euler/Heun grid of {@code options}: steps, spacing, steps_offset, karras (ρ, σ_min, σ_max),
+     * final σ. Only {@code interpolation_type="linear"} exists here: diffusers' {@code log_linear}
+     * spaces n+1 σ's geometrically while keeping the linspace timesteps, so its network never sees the
+     * timestep of its σ; it is refused.
+     */
+    public static Sigmas euler(NoiseSchedule schedule, SamplerOptions options) {
+        if (options.interpolation() != SamplerOptions.SigmaInterpolation.LINEAR) {
+            throw new IllegalArgumentException("interpolation_type " + options.interpolation()
+                    + " is not supported by the Euler/Heun samplers; use linear (the diffusers default) or karras sigmas");
+        }
+        return euler(schedule, options.steps(), options.spacing(), options.stepsOffset(), options.karrasSigmas(),
+                options.rho(), options.sigmaMin(), options.sigmaMax(), options.finalSigmaZero());
+    }
+
+    /** The DPM-Solver++ grid of {@code options}: steps, spacing, steps_offset, karras, final σ, lambda_min_clipped. */
+    public static Sigmas dpmSolver(NoiseSchedule schedule, SamplerOptions options) {
+        return dpmSolver(schedule, options.steps(), options.spacing(), options.stepsOffset(), options.karrasSigmas(),
+                options.rho(), options.sigmaMin(), options.sigmaMax(), options.finalSigmaZero(), options.lambdaMinClipped());
+    }
+
+    /**
      * The grid of diffusers' EulerDiscreteScheduler ({@code interpolation_type="linear"}): timesteps
      * from the spacing as floats ({@code linspace}: np.linspace(0, T−1, n)[::-1], not rounded), σ
      * interpolated linearly in t over the training σ(t); with {@code karras} the σ's are respaced by

@@ -59,8 +59,8 @@ class ConvergenceOrderTest {
     @Test
     void eulerIsFirstOrder() {
         NoiseSchedule schedule = NoiseSchedule.linear();
-        double[][] linspace = errors(n -> new Euler(schedule, n, TimestepSpacing.LINSPACE, 0, false, 7), linearSigma(schedule));
-        double[][] karras = errors(n -> new Euler(schedule, n, TimestepSpacing.LINSPACE, 0, true, 7), logLinearSigma(schedule));
+        double[][] linspace = errors(n -> new Euler(schedule, opts(n, TimestepSpacing.LINSPACE, 0, false)), linearSigma(schedule));
+        double[][] karras = errors(n -> new Euler(schedule, opts(n, TimestepSpacing.LINSPACE, 0, true)), logLinearSigma(schedule));
         assertOrder("euler (linspace)", linspace, 1);
         assertOrder("euler (karras)", karras, 1);
     }
@@ -68,8 +68,8 @@ class ConvergenceOrderTest {
     @Test
     void heunIsSecondOrder() {
         NoiseSchedule schedule = NoiseSchedule.linear();
-        double[][] linspace = errors(n -> new Heun(schedule, n, TimestepSpacing.LINSPACE, 0, false, 7), linearSigma(schedule));
-        double[][] karras = errors(n -> new Heun(schedule, n, TimestepSpacing.LINSPACE, 0, true, 7), logLinearSigma(schedule));
+        double[][] linspace = errors(n -> new Heun(schedule, opts(n, TimestepSpacing.LINSPACE, 0, false)), linearSigma(schedule));
+        double[][] karras = errors(n -> new Heun(schedule, opts(n, TimestepSpacing.LINSPACE, 0, true)), logLinearSigma(schedule));
         assertOrder("heun (linspace)", linspace, 2);
         assertOrder("heun (karras)", karras, 2);
     }
@@ -78,16 +78,16 @@ class ConvergenceOrderTest {
     void dpmSolverPlusPlus2mIsSecondOrderInLambda() {
         NoiseSchedule linear = NoiseSchedule.linear();
         NoiseSchedule uniformLambda = logSnrLinear(linear);
-        double[][] e = errors(n -> new DpmSolverPP(uniformLambda, n, TimestepSpacing.LINSPACE, 0, false, 7, 2, true),
+        double[][] e = errors(n -> new DpmSolverPP(uniformLambda, opts(n, TimestepSpacing.LINSPACE, 0, false).toBuilder().solverOrder(2).lowerOrderFinal(true).build()),
                 integerSigma(uniformLambda));
         assertOrder("dpm-solver++ 2M (log-SNR-linear schedule, linspace)", e, 2);
         double[][] heun = errors(n -> new DpmSolverPP(Sigmas.dpmSolver(uniformLambda, n, TimestepSpacing.LINSPACE, 0, false, 7,
                 Double.NaN, Double.NaN, true, Double.NEGATIVE_INFINITY), 2, true, true, false), integerSigma(uniformLambda));
         assertOrder("dpm-solver++ 2M, heun update (log-SNR-linear schedule, linspace)", heun, 2);
-        double[][] first = errors(n -> new DpmSolverPP(uniformLambda, n, TimestepSpacing.LINSPACE, 0, false, 7, 1, true),
+        double[][] first = errors(n -> new DpmSolverPP(uniformLambda, opts(n, TimestepSpacing.LINSPACE, 0, false).toBuilder().solverOrder(1).lowerOrderFinal(true).build()),
                 integerSigma(uniformLambda));
         assertOrder("dpm-solver++ 1 (log-SNR-linear schedule, linspace)", first, 1);
-        double[][] ddpm = errors(n -> new DpmSolverPP(linear, n, TimestepSpacing.LINSPACE, 0, false, 7, 2, true),
+        double[][] ddpm = errors(n -> new DpmSolverPP(linear, opts(n, TimestepSpacing.LINSPACE, 0, false).toBuilder().solverOrder(2).lowerOrderFinal(true).build()),
                 integerSigma(linear));
         report("dpm-solver++ 2M (DDPM linear schedule, linspace; not asserted)", ddpm);
     }
@@ -214,6 +214,11 @@ class ConvergenceOrderTest {
             prev = alphaCumprod;
         }
         return NoiseSchedule.fromBetas(betas);
+    }
+
+    /** Options with the given steps, spacing, steps_offset and Karras flag, the rest at their defaults. */
+    static SamplerOptions opts(int steps, TimestepSpacing spacing, int stepsOffset, boolean karras) {
+        return SamplerOptions.builder().steps(steps).spacing(spacing).stepsOffset(stepsOffset).karrasSigmas(karras).build();
     }
 
     /**

@@ -8,7 +8,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import com.google.gson.JsonObject;
 import java.io.IOException;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.schedule.NoiseSchedule;
@@ -39,7 +38,7 @@ class DpmSolverPPTest {
      */
     @Test
     void teacherForcedMatchesDiffusersDpmSolverLoop() throws IOException {
-        double worst = EulerTest.replayLoop("dpmpp_2m", DpmSolverPPTest::fromConfig);
+        double worst = EulerTest.replayLoop("dpmpp_2m", 20);
         assertTrue(worst < 1e-6, "worst per-step error relative to max |x|: " + worst);
     }
 
@@ -50,26 +49,15 @@ class DpmSolverPPTest {
      */
     @Test
     void freeRunningWithTheFixtureUNetMatchesDiffusers() throws IOException {
-        double err = EulerTest.freeRun("dpmpp_2m", DpmSolverPPTest::fromConfig);
+        double err = EulerTest.freeRun("dpmpp_2m", 20);
         assertTrue(err < 1e-6, "free-running x_0 relative error " + err);
-    }
-
-    static Sampler fromConfig(JsonObject cfg) {
-        assertEquals("dpmsolver++", cfg.get("algorithm_type").getAsString());
-        assertEquals("midpoint", cfg.get("solver_type").getAsString());
-        assertEquals(false, cfg.get("thresholding").getAsBoolean());
-        assertEquals(false, cfg.get("euler_at_final").getAsBoolean());
-        assertEquals(Double.NEGATIVE_INFINITY, cfg.get("lambda_min_clipped").getAsDouble());
-        return new DpmSolverPP(EulerTest.schedule(cfg), 20, TimestepSpacing.parse(cfg.get("timestep_spacing").getAsString()),
-                cfg.get("steps_offset").getAsInt(), cfg.get("use_karras_sigmas").getAsBoolean(), Sigmas.KARRAS_RHO,
-                cfg.get("solver_order").getAsInt(), cfg.get("lower_order_final").getAsBoolean());
     }
 
     @Test
     void gaussianDataGetsItsMeanAndVariance() {
         // 100 steps: variance excess 0.14% in closed form, far under the 3.9% tolerance
         NoiseSchedule schedule = NoiseSchedule.linear();
-        Sampler dpm = new DpmSolverPP(schedule, 100, TimestepSpacing.LINSPACE, 0, false, Sigmas.KARRAS_RHO, 2, true);
+        Sampler dpm = new DpmSolverPP(schedule, ConvergenceOrderTest.opts(100, TimestepSpacing.LINSPACE, 0, false).toBuilder().solverOrder(2).lowerOrderFinal(true).build());
         ConvergenceOrderTest.assertMoments(dpm, ConvergenceOrderTest.ExactGaussianDenoiser.of(0.3, 0.5, PredictionType.EPSILON, schedule), 0.3, 0.5);
     }
 
@@ -77,13 +65,13 @@ class DpmSolverPPTest {
     void honoursTheSamplerContractForEveryPredictionType() {
         NoiseSchedule schedule = NoiseSchedule.linear();
         for (TimestepSpacing spacing : TimestepSpacing.values()) {
-            ConvergenceOrderTest.assertContract(new DpmSolverPP(schedule, 6, spacing, 0, false, 7, 2, true), schedule,
+            ConvergenceOrderTest.assertContract(new DpmSolverPP(schedule, ConvergenceOrderTest.opts(6, spacing, 0, false).toBuilder().solverOrder(2).lowerOrderFinal(true).build()), schedule,
                     ConvergenceOrderTest.linearSigma(schedule));
         }
         // Karras σ's with rounded timesteps: a network trained on the schedule would see σ(round(t)), not
         // the solver's σ (as in diffusers), and each parameterisation would feel that differently; the
         // test network here knows the grid's σ for each of its timesteps
-        DpmSolverPP karras = new DpmSolverPP(schedule, 6, TimestepSpacing.LINSPACE, 0, true, 7, 1, false);
+        DpmSolverPP karras = new DpmSolverPP(schedule, ConvergenceOrderTest.opts(6, TimestepSpacing.LINSPACE, 0, true).toBuilder().solverOrder(1).lowerOrderFinal(false).build());
         Sigmas grid = karras.grid();
         ConvergenceOrderTest.assertContract(karras, schedule, t -> {
             for (int i = 0; i < grid.steps(); i++) {
@@ -93,7 +81,8 @@ class DpmSolverPPTest {
             }
             throw new AssertionError("timestep " + t + " is not on the grid");
         });
-        assertEquals("dpm-solver++", new DpmSolverPP(schedule, 6, TimestepSpacing.LINSPACE, 0, false, 7, 2, true).name());
+        assertTrue(Samplers.create("dpm-solver++", schedule, SamplerOptions.ofSteps(5)) instanceof DpmSolverPP);
+        assertEquals("dpm-solver++", new DpmSolverPP(schedule, ConvergenceOrderTest.opts(6, TimestepSpacing.LINSPACE, 0, false).toBuilder().solverOrder(2).lowerOrderFinal(true).build()).name());
     }
 
     /**
@@ -138,7 +127,7 @@ class DpmSolverPPTest {
     @Test
     void refusesUnsupportedOrders() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new DpmSolverPP(NoiseSchedule.linear(), 10, TimestepSpacing.LINSPACE, 0, false, 7, 3, true));
+                () -> new DpmSolverPP(NoiseSchedule.linear(), ConvergenceOrderTest.opts(10, TimestepSpacing.LINSPACE, 0, false).toBuilder().solverOrder(3).lowerOrderFinal(true).build()));
         assertTrue(e.getMessage().contains("solver_order"), e.getMessage());
     }
 }

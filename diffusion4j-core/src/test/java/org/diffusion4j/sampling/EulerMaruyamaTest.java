@@ -1,6 +1,7 @@
 package org.diffusion4j.sampling;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -36,7 +37,7 @@ class EulerMaruyamaTest {
     @Test
     void gaussianDataGetsItsMeanAndVariance() {
         // 250 steps: the closed-form variance recursion of this Gaussian gives +0.9%, under half the 3.9% tolerance
-        Sampler em = new EulerMaruyama(LINEAR, 250, TimestepSpacing.LINSPACE, 0);
+        Sampler em = new EulerMaruyama(LINEAR, ConvergenceOrderTest.opts(250, TimestepSpacing.LINSPACE, 0, false));
         ConvergenceOrderTest.assertMoments(em, ConvergenceOrderTest.ExactGaussianDenoiser.of(MU, S, PredictionType.EPSILON, LINEAR), MU, S);
     }
 
@@ -78,7 +79,7 @@ class EulerMaruyamaTest {
 
     @Test
     void isReproducibleFromTheNoiseSource() {
-        Sampler em = new EulerMaruyama(LINEAR, 10, TimestepSpacing.TRAILING, 0);
+        Sampler em = new EulerMaruyama(LINEAR, ConvergenceOrderTest.opts(10, TimestepSpacing.TRAILING, 0, false));
         Denoiser d = ConvergenceOrderTest.ExactGaussianDenoiser.of(MU, S, PredictionType.EPSILON, LINEAR);
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray xT = m.randomNormal(new Shape(2, 8));
@@ -92,9 +93,10 @@ class EulerMaruyamaTest {
 
     @Test
     void honoursTheSamplerContractForEveryPredictionType() {
-        ConvergenceOrderTest.assertContract(new EulerMaruyama(LINEAR, 8, TimestepSpacing.LEADING, 1), LINEAR,
+        ConvergenceOrderTest.assertContract(new EulerMaruyama(LINEAR, ConvergenceOrderTest.opts(8, TimestepSpacing.LEADING, 1, false)), LINEAR,
                 ConvergenceOrderTest.linearSigma(LINEAR));
-        assertEquals("euler-maruyama", new EulerMaruyama(LINEAR, 8, TimestepSpacing.LEADING, 1).name());
+        assertTrue(Samplers.create("euler-maruyama", LINEAR, SamplerOptions.ofSteps(5)) instanceof EulerMaruyama);
+        assertEquals("euler-maruyama", new EulerMaruyama(LINEAR, ConvergenceOrderTest.opts(8, TimestepSpacing.LEADING, 1, false)).name());
         assertThrows(IllegalArgumentException.class, () -> new EulerMaruyama(LINEAR, new int[] {5, 7}));
         assertThrows(IllegalArgumentException.class, () -> new EulerMaruyama(LINEAR, new int[] {1000}));
     }

@@ -5,20 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import com.google.gson.stream.JsonReader;
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.diffusion4j.diffusion.PredictionType;
+import org.diffusion4j.io.DType;
 import org.diffusion4j.io.SafeTensors;
 import org.diffusion4j.nn.UNet2DModel;
-import org.diffusion4j.schedule.BetaSchedule;
 import org.diffusion4j.schedule.NoiseSchedule;
 import org.diffusion4j.schedule.TimestepSpacing;
 import org.junit.jupiter.api.AfterAll;
@@ -50,8 +46,7 @@ class EulerTest {
      */
     @Test
     void teacherForcedMatchesDiffusersEulerLoop() throws IOException {
-        double worst = replayLoop("euler", cfg -> new Euler(schedule(cfg), 20, TimestepSpacing.parse(cfg.get("timestep_spacing").getAsString()),
-                cfg.get("steps_offset").getAsInt(), cfg.get("use_karras_sigmas").getAsBoolean(), Sigmas.KARRAS_RHO));
+        double worst = replayLoop("euler", 20);
         assertTrue(worst < 1e-6, "worst per-step error relative to max |x|: " + worst);
     }
 
@@ -63,8 +58,7 @@ class EulerTest {
      */
     @Test
     void freeRunningWithTheFixtureUNetMatchesDiffusers() throws IOException {
-        double err = freeRun("euler", cfg -> new Euler(schedule(cfg), 20, TimestepSpacing.parse(cfg.get("timestep_spacing").getAsString()),
-                cfg.get("steps_offset").getAsInt(), cfg.get("use_karras_sigmas").getAsBoolean(), Sigmas.KARRAS_RHO));
+        double err = freeRun("euler", 20);
         assertTrue(err < 1e-6, "free-running x_0 relative error " + err);
     }
 
@@ -73,18 +67,19 @@ class EulerTest {
         // 500 Euler steps leave a variance deficit of 1.2% (closed form of the linear map x_T → x₀),
         // under half the 3.9% tolerance of 32 768 samples
         NoiseSchedule schedule = NoiseSchedule.linear();
-        Sampler euler = new Euler(schedule, 500, TimestepSpacing.LINSPACE, 0, false, Sigmas.KARRAS_RHO);
+        Sampler euler = new Euler(schedule, ConvergenceOrderTest.opts(500, TimestepSpacing.LINSPACE, 0, false));
         ConvergenceOrderTest.assertMoments(euler, ConvergenceOrderTest.ExactGaussianDenoiser.of(0.3, 0.5, PredictionType.EPSILON, schedule), 0.3, 0.5);
     }
 
     @Test
     void honoursTheSamplerContractForEveryPredictionType() {
         NoiseSchedule schedule = NoiseSchedule.linear();
-        ConvergenceOrderTest.assertContract(new Euler(schedule, 7, TimestepSpacing.LINSPACE, 0, false, 7), schedule,
+        ConvergenceOrderTest.assertContract(new Euler(schedule, ConvergenceOrderTest.opts(7, TimestepSpacing.LINSPACE, 0, false)), schedule,
                 ConvergenceOrderTest.linearSigma(schedule));
-        ConvergenceOrderTest.assertContract(new Euler(schedule, 7, TimestepSpacing.LEADING, 1, true, 7), schedule,
+        ConvergenceOrderTest.assertContract(new Euler(schedule, ConvergenceOrderTest.opts(7, TimestepSpacing.LEADING, 1, true)), schedule,
                 ConvergenceOrderTest.logLinearSigma(schedule));
-        assertEquals("euler", new Euler(schedule, 7, TimestepSpacing.LINSPACE, 0, false, 7).name());
+        assertTrue(Samplers.create("euler", schedule, SamplerOptions.ofSteps(5)) instanceof Euler);
+        assertEquals("euler", new Euler(schedule, ConvergenceOrderTest.opts(7, TimestepSpacing.LINSPACE, 0, false)).name());
     }
 
     /**
@@ -123,24 +118,36 @@ class EulerTest {
     }
 
     /**
-     * Replays {@code <loop>/model_outputs} through the sampler built from the loop's scheduler config,
-     * checks the timesteps the network is called at, each step's sample and x₀ against the fixture,
-     * prints the per-step errors and returns the worst one relative to that step's max |x|.
+     * The sampler diffusers ran for {@code <loop>}: {@code reference/scheduler_configs/<loop>.json}
+     * through {@link SchedulerConfig} (schedule, sampler options) and the {@link Samplers} registry.
      */
-    static double replayLoop(String loop, java.util.function.Function<JsonObject, Sampler> factory) throws IOException {
-        JsonObject cfg = config(loop);
+    static Sampler sampler(SchedulerConfig cfg, int steps) {
+        return Samplers.create(cfg.samplerName(), cfg.noiseSchedule(), cfg.samplerOptions(steps));
+    }
+
+    static SchedulerConfig config(String loop) throws IOException {
+        return SchedulerConfig.read(REF.resolve("scheduler_configs/" + loop + ".json"));
+    }
+
+    /**
+     * Replays {@code <loop>/model_outputs} through the loop's sampler, checks the timesteps the
+     * network is called at, each step's sample and x₀ against the fixture, prints the per-step errors
+     * and returns the worst one relative to that step's max |x|.
+     */
+    static double replayLoop(String loop, int steps) throws IOException {
+        SchedulerConfig cfg = config(loop);
         SafeTensors schedulers = SafeTensors.read(REF.resolve("schedulers.safetensors"));
         SafeTensors outputs = SafeTensors.read(REF.resolve("loop_model_outputs.safetensors"));
         SafeTensors samples = SafeTensors.read(REF.resolve("loop_samples.safetensors"));
-        double[] fixtureTimesteps = schedulers.info(loop + "/timesteps").dtype().name().equals("I64")
-                ? java.util.Arrays.stream(schedulers.longs(loop + "/timesteps")).asDoubleStream().toArray()
+        double[] fixtureTimesteps = schedulers.info(loop + "/timesteps").dtype() == DType.I64
+                ? Arrays.stream(schedulers.longs(loop + "/timesteps")).asDoubleStream().toArray()
                 : toDouble(schedulers.floats(loop + "/timesteps"));
-        Sampler sampler = factory.apply(cfg);
+        Sampler sampler = sampler(cfg, steps);
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray xT = schedulers.toNDArray("x_T", m);
             NDArray modelOutputs = outputs.toNDArray(loop + "/model_outputs", m);
             NDArray expected = samples.toNDArray(loop + "/samples", m);
-            Replay replay = new Replay(modelOutputs, PredictionType.parse(cfg.get("prediction_type").getAsString()));
+            Replay replay = new Replay(modelOutputs, cfg.predictionType());
             double[] worst = {0};
             StringBuilder log = new StringBuilder();
             NDArray x0 = sampler.sample(replay, xT, NoiseSource.seeded(0), (step, total, t, x, predictedX0) -> {
@@ -165,51 +172,23 @@ class EulerTest {
     }
 
     /**
-     * Runs the loop's sampler from x_T with the fixture UNet as the network (called with a float32
-     * timestep, as the Euler pipeline does; integer timesteps are exact in float32) and returns
-     * max |x₀ − diffusers x₀| / max |diffusers x₀|.
+     * Runs the loop's sampler from x_T with the fixture UNet as the network ({@code predict(x, t)},
+     * a float32 timestep as diffusers' Euler pipeline passes it; integer timesteps are exact in
+     * float32) and returns max |x₀ − diffusers x₀| / max |diffusers x₀|.
      */
-    static double freeRun(String loop, java.util.function.Function<JsonObject, Sampler> factory) throws IOException {
-        JsonObject cfg = config(loop);
+    static double freeRun(String loop, int steps) throws IOException {
+        SchedulerConfig cfg = config(loop);
         SafeTensors schedulers = SafeTensors.read(REF.resolve("schedulers.safetensors"));
         try (NDManager m = NDManager.newBaseManager();
                 UNet2DModel unet = UNet2DModel.load(REF.resolveSibling("unet"), m)) {
-            PredictionType type = PredictionType.parse(cfg.get("prediction_type").getAsString());
-            Denoiser network = new Denoiser() {
-                @Override
-                public NDArray predict(NDArray x, double t) {
-                    return unet.predict(x, t);
-                }
-
-                @Override
-                public PredictionType predictionType() {
-                    return type;
-                }
-            };
-            NDArray x0 = factory.apply(cfg).sample(network, schedulers.toNDArray("x_T", m), NoiseSource.seeded(0), SamplingListener.NONE);
+            Denoiser network = Denoiser.of(cfg.predictionType(), unet::predict);
+            NDArray x0 = sampler(cfg, steps).sample(network, schedulers.toNDArray("x_T", m), NoiseSource.seeded(0), SamplingListener.NONE);
             NDArray reference = schedulers.toNDArray(loop + "/x_0", m);
             double diff = x0.sub(reference).abs().max().getFloat();
             double scale = reference.abs().max().getFloat();
             System.out.printf(Locale.ROOT, "%s free-running with the fixture UNet: max abs diff of x_0 %.3e, max |x_0| %.1f, relative %.2e%n",
                     loop, diff, scale, diff / scale);
             return diff / scale;
-        }
-    }
-
-    /** The NoiseSchedule a diffusers scheduler config describes. */
-    static NoiseSchedule schedule(JsonObject cfg) {
-        return NoiseSchedule.of(BetaSchedule.parse(cfg.get("beta_schedule").getAsString()), cfg.get("num_train_timesteps").getAsInt(),
-                cfg.get("beta_start").getAsDouble(), cfg.get("beta_end").getAsDouble());
-    }
-
-    /** {@code reference/scheduler_configs/<loop>.json}, read leniently: Python writes -Infinity. */
-    static JsonObject config(String loop) throws IOException {
-        try (Reader r = Files.newBufferedReader(REF.resolve("scheduler_configs/" + loop + ".json"))) {
-            JsonReader json = new JsonReader(r);
-            json.setLenient(true);
-            JsonObject cfg = JsonParser.parseReader(json).getAsJsonObject();
-            assertEquals("zero", cfg.has("final_sigmas_type") ? cfg.get("final_sigmas_type").getAsString() : "zero");
-            return cfg;
         }
     }
 

@@ -1,6 +1,7 @@
 package org.diffusion4j.sampling;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.schedule.NoiseSchedule;
@@ -27,18 +28,19 @@ class HeunTest {
     void gaussianDataGetsItsMeanAndVariance() {
         // 50 steps (99 evaluations): variance excess 0.56% in closed form, under half the 3.9% tolerance
         NoiseSchedule schedule = NoiseSchedule.linear();
-        Sampler heun = new Heun(schedule, 50, TimestepSpacing.LINSPACE, 0, false, Sigmas.KARRAS_RHO);
+        Sampler heun = new Heun(schedule, ConvergenceOrderTest.opts(50, TimestepSpacing.LINSPACE, 0, false));
         ConvergenceOrderTest.assertMoments(heun, ConvergenceOrderTest.ExactGaussianDenoiser.of(0.3, 0.5, PredictionType.EPSILON, schedule), 0.3, 0.5);
     }
 
     @Test
     void costsTwoEvaluationsPerStepButTheLast() {
         NoiseSchedule schedule = NoiseSchedule.linear();
-        assertEquals(2 * 12 - 1, new Heun(schedule, 12, TimestepSpacing.TRAILING, 0, false, 7).evaluations());
-        ConvergenceOrderTest.assertContract(new Heun(schedule, 6, TimestepSpacing.TRAILING, 0, false, 7), schedule,
+        assertEquals(2 * 12 - 1, new Heun(schedule, ConvergenceOrderTest.opts(12, TimestepSpacing.TRAILING, 0, false)).evaluations());
+        ConvergenceOrderTest.assertContract(new Heun(schedule, ConvergenceOrderTest.opts(6, TimestepSpacing.TRAILING, 0, false)), schedule,
                 ConvergenceOrderTest.linearSigma(schedule));
-        ConvergenceOrderTest.assertContract(new Heun(schedule, 6, TimestepSpacing.LINSPACE, 0, true, 7), schedule,
+        ConvergenceOrderTest.assertContract(new Heun(schedule, ConvergenceOrderTest.opts(6, TimestepSpacing.LINSPACE, 0, true)), schedule,
                 ConvergenceOrderTest.logLinearSigma(schedule));
-        assertEquals("heun", new Heun(schedule, 6, TimestepSpacing.LINSPACE, 0, false, 7).name());
+        assertTrue(Samplers.create("heun", schedule, SamplerOptions.ofSteps(5)) instanceof Heun);
+        assertEquals("heun", new Heun(schedule, ConvergenceOrderTest.opts(6, TimestepSpacing.LINSPACE, 0, false)).name());
     }
 }

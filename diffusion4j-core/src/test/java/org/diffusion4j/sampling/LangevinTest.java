@@ -97,6 +97,8 @@ class LangevinTest {
         Langevin langevin = new Langevin(LINEAR, 4, 3, 1e-4);
         assertEquals(12, langevin.evaluations());
         ConvergenceOrderTest.assertContract(langevin, LINEAR, ConvergenceOrderTest.linearSigma(LINEAR));
+        Sampler fromOptions = Samplers.create("langevin", LINEAR, SamplerOptions.builder().steps(7).correctorSteps(5).build());
+        assertEquals(35, fromOptions.evaluations(), "L = steps levels, M = corrector_steps per level");
         assertEquals("langevin", langevin.name());
         assertThrows(IllegalArgumentException.class, () -> new Langevin(LINEAR, 0, 3, 1e-4));
         assertThrows(IllegalArgumentException.class, () -> new Langevin(LINEAR, 4, 3, 0));

@@ -1,6 +1,7 @@
 package org.diffusion4j.sampling;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ai.djl.ndarray.NDArray;
@@ -40,7 +41,7 @@ class PredictorCorrectorTest {
      */
     @Test
     void gaussianDataGetsItsMeanAndVariance() {
-        Sampler pc = new PredictorCorrector(LINEAR, 250, TimestepSpacing.LINSPACE, 0, 0.1, 1);
+        Sampler pc = new PredictorCorrector(LINEAR, ConvergenceOrderTest.opts(250, TimestepSpacing.LINSPACE, 0, false).toBuilder().snr(0.1).correctorSteps(1).build());
         ConvergenceOrderTest.assertMoments(pc, ConvergenceOrderTest.ExactGaussianDenoiser.of(MU, S, PredictionType.EPSILON, LINEAR), MU, S);
     }
 
@@ -98,11 +99,12 @@ class PredictorCorrectorTest {
 
     @Test
     void honoursTheSamplerContractForEveryPredictionType() {
-        PredictorCorrector pc = new PredictorCorrector(LINEAR, 6, TimestepSpacing.TRAILING, 0, 0.16, 2);
+        PredictorCorrector pc = new PredictorCorrector(LINEAR, ConvergenceOrderTest.opts(6, TimestepSpacing.TRAILING, 0, false).toBuilder().snr(0.16).correctorSteps(2).build());
         assertEquals(6 + 2 * 5, pc.evaluations());
         ConvergenceOrderTest.assertContract(pc, LINEAR, ConvergenceOrderTest.linearSigma(LINEAR));
+        assertTrue(Samplers.create("pc", LINEAR, SamplerOptions.ofSteps(5)) instanceof PredictorCorrector);
         assertEquals("pc", pc.name());
-        assertThrows(IllegalArgumentException.class, () -> new PredictorCorrector(LINEAR, 6, TimestepSpacing.TRAILING, 0, 0, 1));
-        assertThrows(IllegalArgumentException.class, () -> new PredictorCorrector(LINEAR, 6, TimestepSpacing.TRAILING, 0, 0.16, -1));
+        assertThrows(IllegalArgumentException.class, () -> new PredictorCorrector(LINEAR, ConvergenceOrderTest.opts(6, TimestepSpacing.TRAILING, 0, false).toBuilder().snr(0).correctorSteps(1).build()));
+        assertThrows(IllegalArgumentException.class, () -> new PredictorCorrector(LINEAR, ConvergenceOrderTest.opts(6, TimestepSpacing.TRAILING, 0, false).toBuilder().snr(0.16).correctorSteps(-1).build()));
     }
 }
