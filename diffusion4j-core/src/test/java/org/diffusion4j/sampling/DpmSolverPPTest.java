@@ -107,6 +107,28 @@ class DpmSolverPPTest {
         }
     }
 
+    /**
+     * Dynamic thresholding (diffusers' dpmsolver++ applies it to x̂₀): every x̂₀ the listener sees is
+     * within [−1, 1] (clamp to ±s, then divide by s ≥ 1), and the result differs from the unthresholded one.
+     */
+    @Test
+    void thresholdsPredictedX0WhenAsked() {
+        NoiseSchedule schedule = NoiseSchedule.linear();
+        SamplerOptions plain = ConvergenceOrderTest.opts(10, TimestepSpacing.LINSPACE, 0, false);
+        Denoiser wide = ConvergenceOrderTest.ExactGaussianDenoiser.of(0.5, 2.0, PredictionType.EPSILON, schedule);
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray xT = NoiseSource.seeded(40).normal(m, new Shape(2, 64), 0);
+            double[] maxX0 = {0};
+            NDArray thresholded = new DpmSolverPP(schedule, plain.toBuilder().thresholding(true).dynamicThresholdingRatio(0.9).build())
+                    .sample(wide, xT, NoiseSource.seeded(0), (step, total, t, x, x0) ->
+                            maxX0[0] = Math.max(maxX0[0], x0.abs().max().getFloat()));
+            NDArray free = new DpmSolverPP(schedule, plain).sample(wide, xT, NoiseSource.seeded(0), SamplingListener.NONE);
+            assertTrue(maxX0[0] <= 1 + 1e-6, "max |x0| " + maxX0[0]);
+            assertTrue(free.abs().max().getFloat() > 2, "N(0.5, 4) data reach beyond 2 without thresholding");
+            assertTrue(thresholded.abs().max().getFloat() <= 1 + 1e-6);
+        }
+    }
+
     /** lambda_min_clipped drops the timesteps whose λ = ½ log SNR is below it (cosine schedule, λ_min = −5.1). */
     @Test
     void lambdaMinClippedShortensTheGrid() {

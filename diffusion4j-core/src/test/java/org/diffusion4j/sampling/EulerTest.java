@@ -78,6 +78,8 @@ class EulerTest {
                 ConvergenceOrderTest.linearSigma(schedule));
         ConvergenceOrderTest.assertContract(new Euler(schedule, ConvergenceOrderTest.opts(7, TimestepSpacing.LEADING, 1, true)), schedule,
                 ConvergenceOrderTest.logLinearSigma(schedule));
+        ConvergenceOrderTest.assertContract(new Euler(schedule, ConvergenceOrderTest.opts(7, TimestepSpacing.LINSPACE, 0, true).toBuilder()
+                .sChurn(3).sTmax(100).build()), schedule, ConvergenceOrderTest.logLinearSigma(schedule));
         assertTrue(Samplers.create("euler", schedule, SamplerOptions.ofSteps(5)) instanceof Euler);
         assertEquals("euler", new Euler(schedule, ConvergenceOrderTest.opts(7, TimestepSpacing.LINSPACE, 0, false)).name());
     }

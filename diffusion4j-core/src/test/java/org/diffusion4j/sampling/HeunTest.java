@@ -40,6 +40,13 @@ class HeunTest {
                 ConvergenceOrderTest.linearSigma(schedule));
         ConvergenceOrderTest.assertContract(new Heun(schedule, ConvergenceOrderTest.opts(6, TimestepSpacing.LINSPACE, 0, true)), schedule,
                 ConvergenceOrderTest.logLinearSigma(schedule));
+        // ending at σ(0) instead of 0, the last step is a Heun step too: 2n evaluations
+        Heun toSigmaMin = new Heun(schedule, ConvergenceOrderTest.opts(6, TimestepSpacing.TRAILING, 0, false).toBuilder().finalSigmaZero(false).build());
+        assertEquals(12, toSigmaMin.evaluations());
+        ConvergenceOrderTest.assertContract(toSigmaMin, schedule, ConvergenceOrderTest.linearSigma(schedule));
+        // churn below S_tmax = 100 (the first level, σ(999) ≈ 157, keeps its timestep), Karras grid
+        ConvergenceOrderTest.assertContract(new Heun(schedule, ConvergenceOrderTest.opts(6, TimestepSpacing.LINSPACE, 0, true).toBuilder()
+                .sChurn(2).sTmax(100).sNoise(1.003).build()), schedule, ConvergenceOrderTest.logLinearSigma(schedule));
         assertTrue(Samplers.create("heun", schedule, SamplerOptions.ofSteps(5)) instanceof Heun);
         assertEquals("heun", new Heun(schedule, ConvergenceOrderTest.opts(6, TimestepSpacing.LINSPACE, 0, false)).name());
     }

@@ -113,6 +113,21 @@ class SigmasTest {
     }
 
     @Test
+    void optionsChooseFinalSigmaKarrasEndsAndInterpolation() {
+        SamplerOptions o = ConvergenceOrderTest.opts(12, TimestepSpacing.TRAILING, 0, false).toBuilder().finalSigmaZero(false).build();
+        assertEquals(LINEAR.sigma(0), Sigmas.euler(LINEAR, o).sigma(12), 0, "final_sigmas_type sigma_min");
+        assertEquals(LINEAR.sigma(0), Sigmas.dpmSolver(LINEAR, o).sigma(12), 0);
+        assertEquals(0, Sigmas.euler(LINEAR, ConvergenceOrderTest.opts(12, TimestepSpacing.TRAILING, 0, false)).sigma(12), 0);
+        SamplerOptions k = ConvergenceOrderTest.opts(6, TimestepSpacing.LINSPACE, 0, true).toBuilder().sigmaMin(0.05).sigmaMax(80).rho(3).build();
+        for (Sigmas g : new Sigmas[] {Sigmas.euler(LINEAR, k), Sigmas.dpmSolver(LINEAR, k)}) {
+            assertArrayEquals(Sigmas.karras(0.05, 80, 6, 3), java.util.Arrays.copyOf(g.sigmas(), 6), 1e-12);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Sigmas.euler(LINEAR,
+                SamplerOptions.builder().interpolation(SamplerOptions.SigmaInterpolation.LOG_LINEAR).build()));
+        assertTrue(e.getMessage().contains("interpolation_type"), e.getMessage());
+    }
+
+    @Test
     void refusesBadStepCounts() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Sigmas.euler(LINEAR, 0, TimestepSpacing.LINSPACE, 0, false, 7, Double.NaN, Double.NaN, true));
