@@ -7,11 +7,11 @@ import org.diffusion4j.schedule.NoiseSchedule;
 /**
  * DPM-Solver++(2M), the multistep second-order solver of the probability-flow ODE in data
  * prediction (Lu et al. 2022, "DPM-Solver++", Algorithm 2), as diffusers' DPMSolverMultistepScheduler
- * runs it with {@code algorithm_type="dpmsolver++"}, {@code solver_type="midpoint"},
- * {@code final_sigmas_type="zero"}.
+ * runs it with {@code algorithm_type="dpmsolver++"} (by default {@code solver_type="midpoint"},
+ * {@code final_sigmas_type="zero"}).
  *
- * <p>With α_t = √ᾱ_t, σ_t = √(1−ᾱ_t) (VP, here {@code alpha}, {@code sigmaVp}) and the half log-SNR
- * λ_t = log(α_t/σ_t), the exact solution of the ODE from s to t is
+ * <p>With α_t = √ᾱ_t, σ_t = √(1−ᾱ_t) (VP; the grid's σ̃ = σ_t/α_t, so α_t = 1/√(σ̃²+1)) and the half
+ * log-SNR λ_t = log(α_t/σ_t) = −log σ̃, the exact solution of the ODE from s to t is
  * x_t = (σ_t/σ_s) x_s + σ_t ∫_{λ_s}^{λ_t} e^λ x̂₀(λ) dλ (Eq. 9 of Lu et al.). With h = λ_t − λ_s:
  * <ul>
  * <li>first order (DDIM): x_t = (σ_t/σ_s) x_s − α_t (e^{−h} − 1) D₀, D₀ = x̂₀(x_s, s);</li>

@@ -7,13 +7,15 @@ import org.diffusion4j.schedule.NoiseSchedule;
 
 /**
  * Euler's method on the probability-flow ODE in the σ-parameterisation of Karras et al. 2022
- * (Algorithm 2 without churn; diffusers' EulerDiscreteScheduler with {@code s_churn = 0}).
+ * (their Algorithm 2 with S_churn = 0 and no second-order correction; diffusers'
+ * EulerDiscreteScheduler with {@code s_churn = 0}, k-diffusion's {@code sample_euler}).
  *
  * <p>With x̃ = x_t/√ᾱ_t and σ = √((1−ᾱ_t)/ᾱ_t), the DDPM marginal is x̃ = x₀ + σ ε, and the
  * probability-flow ODE (Eq. 13 of Song et al. 2021) becomes dx̃/dσ = (x̃ − D(x̃, σ))/σ = ε̂
  * (Eq. 4 of Karras et al. with s(t) = 1, σ(t) = t). The network, trained on x_t, sees
  * x̃/√(σ²+1) at the (possibly fractional) timestep of σ. One step: x̃ ← x̃ + ε̂ (σ_{i+1} − σ_i).
- * The last step, to σ = 0, returns the x₀ estimate x̃ − σ ε̂. The grid is {@link Sigmas#euler}.
+ * The last step, to σ = 0 (unless the grid ends at σ(0)), returns the x₀ estimate x̃ − σ ε̂. The
+ * grid is {@link Sigmas#euler}; the listener gets x̃ after each step and that step's x̂₀ = x̃ − σ ε̂.
  *
  * <p>With {@code sChurn} &gt; 0 this is the stochastic sampler of Karras et al. (Algorithm 2, as
  * k-diffusion's {@code sample_euler}): for σ_i in [S_tmin, S_tmax], γ = min(S_churn/n, √2 − 1), the
