@@ -38,7 +38,7 @@ class EulerMaruyamaTest {
     void gaussianDataGetsItsMeanAndVariance() {
         // 250 steps: the closed-form variance recursion of this Gaussian gives +0.9%, under half the 3.9% tolerance
         Sampler em = new EulerMaruyama(LINEAR, ConvergenceOrderTest.opts(250, TimestepSpacing.LINSPACE, 0, false));
-        ConvergenceOrderTest.assertMoments(em, ConvergenceOrderTest.ExactGaussianDenoiser.of(MU, S, PredictionType.EPSILON, LINEAR), MU, S);
+        ConvergenceOrderTest.assertMoments(em, new AnalyticGaussianDenoiser(LINEAR, MU, S, PredictionType.EPSILON), MU, S);
     }
 
     /**

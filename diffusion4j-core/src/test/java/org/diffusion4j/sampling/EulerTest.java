@@ -68,7 +68,7 @@ class EulerTest {
         // under half the 3.9% tolerance of 32 768 samples
         NoiseSchedule schedule = NoiseSchedule.linear();
         Sampler euler = new Euler(schedule, ConvergenceOrderTest.opts(500, TimestepSpacing.LINSPACE, 0, false));
-        ConvergenceOrderTest.assertMoments(euler, ConvergenceOrderTest.ExactGaussianDenoiser.of(0.3, 0.5, PredictionType.EPSILON, schedule), 0.3, 0.5);
+        ConvergenceOrderTest.assertMoments(euler, new AnalyticGaussianDenoiser(schedule, 0.3, 0.5, PredictionType.EPSILON), 0.3, 0.5);
     }
 
     @Test

@@ -40,7 +40,7 @@ class LangevinTest {
     @Test
     void gaussianDataGetsItsMeanAndVariance() {
         Sampler langevin = new Langevin(LINEAR, 50, 20, 2e-4);
-        ConvergenceOrderTest.assertMoments(langevin, ConvergenceOrderTest.ExactGaussianDenoiser.of(MU, S, PredictionType.EPSILON, LINEAR), MU, S);
+        ConvergenceOrderTest.assertMoments(langevin, new AnalyticGaussianDenoiser(LINEAR, MU, S, PredictionType.EPSILON), MU, S);
     }
 
     @Test

@@ -42,7 +42,7 @@ class PredictorCorrectorTest {
     @Test
     void gaussianDataGetsItsMeanAndVariance() {
         Sampler pc = new PredictorCorrector(LINEAR, ConvergenceOrderTest.opts(250, TimestepSpacing.LINSPACE, 0, false).toBuilder().snr(0.1).correctorSteps(1).build());
-        ConvergenceOrderTest.assertMoments(pc, ConvergenceOrderTest.ExactGaussianDenoiser.of(MU, S, PredictionType.EPSILON, LINEAR), MU, S);
+        ConvergenceOrderTest.assertMoments(pc, new AnalyticGaussianDenoiser(LINEAR, MU, S, PredictionType.EPSILON), MU, S);
     }
 
     /**
