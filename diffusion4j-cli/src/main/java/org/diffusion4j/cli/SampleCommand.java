@@ -113,7 +113,7 @@ final class SampleCommand implements Callable<Integer> {
             description = "What the GIF shows per step: x0 (the model's clean estimate) or xt (the noisy sample) (default: ${DEFAULT-VALUE}).")
     String trajectoryOf;
 
-    @Option(names = "--trajectory-images", defaultValue = "8", paramLabel = "K", description = "Images in the GIF (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--trajectory-images", defaultValue = "8", paramLabel = "K", description = "Images in the GIF, from the first batch (default: ${DEFAULT-VALUE}).")
     int trajectoryImages;
 
     @Option(names = "--trajectory-frames", defaultValue = "50", paramLabel = "F", description = "Most frames in the GIF; steps are subsampled evenly (default: ${DEFAULT-VALUE}).")
@@ -349,7 +349,9 @@ final class SampleCommand implements Callable<Integer> {
         if (trajectory == null) {
             return null;
         }
-        return new SamplingRun.Trajectory(Math.min(trajectoryImages, n), trajectoryFrames, trajectoryOf.equals("x0"));
+        // the GIF follows images of the first batch only
+        int k = Math.min(trajectoryImages, Math.min(n, batch));
+        return new SamplingRun.Trajectory(k, trajectoryFrames, trajectoryOf.equals("x0"));
     }
 
     private void writeOutputs(NDManager manager, float[] result, long[] shape, SamplingRun run) throws IOException {

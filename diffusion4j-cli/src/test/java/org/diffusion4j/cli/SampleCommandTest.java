@@ -63,7 +63,7 @@ class SampleCommandTest {
             Npy.write(xTFile, xT);
             Cli r = sample("--sampler", "ddim", "--steps", "2", "--batch", "2", "--noise", xTFile.toString(),
                     "--out-raw", raw.toString(), "--out", grid.toString(), "--out-dir", each.toString(),
-                    "--trajectory", gif.toString(), "--trajectory-images", "2", "--frame-ms", "500");
+                    "--trajectory", gif.toString(), "--frame-ms", "500"); // 8 images asked, the first batch has 2
             assertEquals(0, r.exitCode(), r.err());
             assertTrue(r.out().contains("3 images 16x16") && r.out().contains("ddim"), r.out());
             assertTrue(r.out().contains("wrote " + grid), r.out());
@@ -161,6 +161,21 @@ class SampleCommandTest {
         Cli r = sample("--steps", "1", "-n", "1", "--class", "3");
         assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("--class 3 is outside [0, 2]"), r.err());
+    }
+
+    @Test
+    void everyRegisteredSamplerRunsFromTheCommandLine() throws Exception {
+        for (String name : Samplers.names()) {
+            Path raw = dir.resolve(name + ".npy");
+            Cli r = sample("--sampler", name, "--steps", "2", "-n", "2", "--batch", "1", "--out-raw", raw.toString(),
+                    "--out", dir.resolve(name + ".png").toString());
+            assertEquals(0, r.exitCode(), name + ": " + r.err());
+            float[] x = Npy.read(raw).floats();
+            assertEquals(2 * 3 * 16 * 16, x.length, name);
+            for (float v : x) {
+                assertTrue(Float.isFinite(v), name + " gave a non-finite value");
+            }
+        }
     }
 
     @Test
