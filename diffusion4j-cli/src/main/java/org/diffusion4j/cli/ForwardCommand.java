@@ -36,7 +36,8 @@ import picocli.CommandLine.Spec;
         description = {"Noise one image: a strip of x_t ~ q(x_t | x_0) for several t.",
             "",
             "  diffusion4j forward --dataset fashion-mnist --index 7 --out strip.png",
-            "  diffusion4j forward --image photo.png --schedule cosine --t 0,100,300,600,999"})
+            "  diffusion4j forward --image photo.png --schedule cosine --t 0,100,300,600,999",
+            ""})
 final class ForwardCommand implements Callable<Integer> {
 
     static final class Source {

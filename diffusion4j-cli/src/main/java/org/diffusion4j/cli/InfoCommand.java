@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
             "",
             "  diffusion4j info models/fashion-mnist-ddpm",
             "  diffusion4j info --data fashion-mnist",
-            "  diffusion4j info unet/diffusion_pytorch_model.safetensors"})
+            "  diffusion4j info unet/diffusion_pytorch_model.safetensors",
+            ""})
 final class InfoCommand implements Callable<Integer> {
 
     static final class Target {
