@@ -95,7 +95,8 @@ public final class ClassifierTrainer {
         public Options {
             if (epochs <= 0 || batchSize <= 0 || !(learningRate > 0) || maxSteps <= 0) {
                 throw new IllegalArgumentException("ClassifierTrainer.Options: epochs, batchSize,"
-                        + " learningRate and maxSteps must be positive, got " + this);
+                        + " learningRate and maxSteps must be positive, got epochs=" + epochs + ", batchSize="
+                        + batchSize + ", learningRate=" + learningRate + ", maxSteps=" + maxSteps);
             }
         }
 
@@ -225,7 +226,8 @@ public final class ClassifierTrainer {
      * Trains the shipped classifier and writes {@code model.safetensors}, {@code config.json} and
      * {@code training.json} to {@code --out}. Options: {@code --data DIR} (Fashion-MNIST IDX .gz files,
      * default {@link #FASHION_MNIST_DIR}), {@code --out DIR}, {@code --epochs N},
-     * {@code --batch N}, {@code --lr X}, {@code --seed N}, {@code --max-steps N}, {@code --no-flip}.
+     * {@code --batch N}, {@code --lr X}, {@code --seed N}, {@code --max-steps N}, {@code --no-flip}, {@code --channels1 N}, {@code --channels2 N},
+     * {@code --hidden N}, {@code --dropout X}.
      */
     public static void main(String[] args) throws IOException {
         Path data = FASHION_MNIST_DIR;
@@ -237,6 +239,7 @@ public final class ClassifierTrainer {
         boolean flip = o.horizontalFlip();
         FashionClassifier.Config c = FashionClassifier.Config.DEFAULT;
         int channels1 = c.channels1(), channels2 = c.channels2(), hidden = c.hidden();
+        float dropout = c.dropout();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--data" -> data = Path.of(args[++i]);
@@ -250,8 +253,9 @@ public final class ClassifierTrainer {
                 case "--channels1" -> channels1 = Integer.parseInt(args[++i]);
                 case "--channels2" -> channels2 = Integer.parseInt(args[++i]);
                 case "--hidden" -> hidden = Integer.parseInt(args[++i]);
+                case "--dropout" -> dropout = Float.parseFloat(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + "; known: --data --out"
-                        + " --epochs --batch --lr --seed --max-steps --no-flip --channels1 --channels2 --hidden");
+                        + " --epochs --batch --lr --seed --max-steps --no-flip --channels1 --channels2 --hidden --dropout");
             }
         }
         Options options = new Options(epochs, batch, lr, flip, seed, maxSteps);
@@ -260,7 +264,7 @@ public final class ClassifierTrainer {
             Data test = Data.fashionMnist(data, Split.TEST, manager);
             Engine.getInstance().setRandomSeed((int) seed);
             FashionClassifier model = new FashionClassifier(
-                    new FashionClassifier.Config(channels1, channels2, hidden, c.numClasses(), c.dropout()));
+                    new FashionClassifier.Config(channels1, channels2, hidden, c.numClasses(), dropout));
             model.initialize(manager);
             long t0 = System.nanoTime();
             int stepsPerEpoch = train.size() / batch;

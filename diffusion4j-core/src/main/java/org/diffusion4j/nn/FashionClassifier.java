@@ -59,8 +59,9 @@ public final class FashionClassifier extends AbstractBlock implements FeatureExt
 
         public Config {
             if (channels1 <= 0 || channels2 <= 0 || hidden <= 0 || numClasses < 2) {
-                throw new IllegalArgumentException("FashionClassifier.Config: widths must be positive"
-                        + " and numClasses >= 2, got " + this);
+                throw new IllegalArgumentException("FashionClassifier.Config: widths must be positive and"
+                        + " numClasses >= 2, got channels1=" + channels1 + ", channels2=" + channels2
+                        + ", hidden=" + hidden + ", numClasses=" + numClasses);
             }
             if (!(dropout >= 0f && dropout < 1f)) {
                 throw new IllegalArgumentException("FashionClassifier.Config: dropout must be in [0,1), got "
