@@ -33,7 +33,7 @@ import org.diffusion4j.nn.FashionClassifier;
  *
  * <pre>
  *   java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -cp … \
- *       org.diffusion4j.eval.ClassifierTrainer --epochs 12 --out models/fashion-classifier
+ *       org.diffusion4j.eval.ClassifierTrainer --out models/fashion-classifier
  * </pre>
  */
 public final class ClassifierTrainer {
@@ -87,10 +87,14 @@ public final class ClassifierTrainer {
     /** Where Fashion-MNIST is installed by default ({@code <datasets root>/fashion-mnist}). */
     public static final Path FASHION_MNIST_DIR = Datasets.root().resolve("fashion-mnist");
 
-    /** Hyper-parameters; {@link #DEFAULT} trains the shipped model. */
+    /**
+     * Hyper-parameters; {@link #DEFAULT} trains the shipped model (14 epochs of batch 128, Adam 1e-3
+     * cosine-decayed to 1e-5, no flips, seed 42). Random horizontal flips are available but did
+     * not help within a short budget.
+     */
     public record Options(int epochs, int batchSize, float learningRate, boolean horizontalFlip,
                           long seed, int maxSteps) {
-        public static final Options DEFAULT = new Options(12, 128, 1e-3f, true, 42L, Integer.MAX_VALUE);
+        public static final Options DEFAULT = new Options(14, 128, 1e-3f, false, 42L, Integer.MAX_VALUE);
 
         public Options {
             if (epochs <= 0 || batchSize <= 0 || !(learningRate > 0) || maxSteps <= 0) {
@@ -226,8 +230,9 @@ public final class ClassifierTrainer {
      * Trains the shipped classifier and writes {@code model.safetensors}, {@code config.json} and
      * {@code training.json} to {@code --out}. Options: {@code --data DIR} (Fashion-MNIST IDX .gz files,
      * default {@link #FASHION_MNIST_DIR}), {@code --out DIR}, {@code --epochs N},
-     * {@code --batch N}, {@code --lr X}, {@code --seed N}, {@code --max-steps N}, {@code --no-flip}, {@code --channels1 N}, {@code --channels2 N},
-     * {@code --hidden N}, {@code --dropout X}.
+     * {@code --batch N}, {@code --lr X}, {@code --seed N}, {@code --max-steps N},
+     * {@code --flip}/{@code --no-flip}, {@code --channels1 N}, {@code --channels2 N}, {@code --hidden N},
+     * {@code --dropout X}.
      */
     public static void main(String[] args) throws IOException {
         Path data = FASHION_MNIST_DIR;
@@ -250,12 +255,13 @@ public final class ClassifierTrainer {
                 case "--seed" -> seed = Long.parseLong(args[++i]);
                 case "--max-steps" -> maxSteps = Integer.parseInt(args[++i]);
                 case "--no-flip" -> flip = false;
+                case "--flip" -> flip = true;
                 case "--channels1" -> channels1 = Integer.parseInt(args[++i]);
                 case "--channels2" -> channels2 = Integer.parseInt(args[++i]);
                 case "--hidden" -> hidden = Integer.parseInt(args[++i]);
                 case "--dropout" -> dropout = Float.parseFloat(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + "; known: --data --out"
-                        + " --epochs --batch --lr --seed --max-steps --no-flip --channels1 --channels2 --hidden --dropout");
+                        + " --epochs --batch --lr --seed --max-steps --flip --no-flip --channels1 --channels2 --hidden --dropout");
             }
         }
         Options options = new Options(epochs, batch, lr, flip, seed, maxSteps);

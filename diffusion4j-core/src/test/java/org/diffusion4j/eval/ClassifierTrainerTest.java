@@ -115,7 +115,7 @@ class ClassifierTrainerTest {
             FashionClassifier model = new FashionClassifier();
             model.initialize(m);
             ClassifierTrainer.Result r = ClassifierTrainer.train(model, m, train, test,
-                    ClassifierTrainer.Options.DEFAULT.withEpochs(10), null);
+                    ClassifierTrainer.Options.DEFAULT, null);
             assertTrue(r.testAccuracy() >= 0.92, "test accuracy " + r.testAccuracy());
         }
     }
