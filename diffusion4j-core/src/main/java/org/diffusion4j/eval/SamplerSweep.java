@@ -58,9 +58,9 @@ public final class SamplerSweep {
      */
     public record Settings(String model, String modelDigest, int images, long seed, String reference, int referenceSteps) {
         public Settings {
-            Objects.requireNonNull(model, "model");
-            Objects.requireNonNull(modelDigest, "modelDigest");
-            Objects.requireNonNull(reference, "reference");
+            Objects.requireNonNull(model, "the settings lack \"model\"");
+            Objects.requireNonNull(modelDigest, "the settings lack \"modelDigest\"");
+            Objects.requireNonNull(reference, "the settings lack \"reference\"");
         }
 
         /** Whether results made under {@code other} can be reused here (the model path may differ). */
@@ -280,8 +280,11 @@ public final class SamplerSweep {
                 }
             }
             return s;
-        } catch (JsonParseException | IllegalStateException | NullPointerException | ClassCastException e) {
-            throw new IOException(file + ": not a sampler-sweep state file (" + e.getMessage()
+        } catch (RuntimeException e) {
+            // Gson reports a bad field as JsonParseException, IllegalStateException, or a RuntimeException
+            // wrapping the record constructor's NullPointerException
+            Throwable cause = e.getCause() != null && e.getMessage() != null && e.getMessage().startsWith("Failed to invoke") ? e.getCause() : e;
+            throw new IOException(file + ": not a sampler-sweep state file (" + cause.getMessage()
                     + "); delete it or pass another output folder", e);
         }
     }
