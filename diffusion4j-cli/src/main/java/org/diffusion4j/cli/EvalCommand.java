@@ -155,8 +155,11 @@ final class EvalCommand implements Callable<Integer> {
             settings.put("is_splits", splits);
             settings.put("pr_k", PrecisionRecall.DEFAULT_K);
             settings.put("pr_real_images", realCount);
-            o.printf(Locale.ROOT, "features: %s (%d-D) from %s; FD against %s%n", net.name(), net.featureDim(), classifierDir,
-                    "the Fashion-MNIST test statistics (" + reference.count() + " images)");
+            boolean featureMetrics = metrics.contains(Metric.FD) || metrics.contains(Metric.IS) || metrics.contains(Metric.PR);
+            if (featureMetrics) {
+                o.printf(Locale.ROOT, "features: %s (%d-D) from %s; FD against %s%n", net.name(), net.featureDim(), classifierDir,
+                        "the Fashion-MNIST test statistics (" + reference.count() + " images)");
+            }
             if (metrics.contains(Metric.PR) || metrics.contains(Metric.IS)) {
                 o.printf(Locale.ROOT, "precision/recall: k=%d against %d Fashion-MNIST test images; IS: %d split%s of %d%n",
                         PrecisionRecall.DEFAULT_K, realCount, splits, splits == 1 ? "" : "s", n / splits);
@@ -179,7 +182,9 @@ final class EvalCommand implements Callable<Integer> {
                     }
                 }
             }
-            seconds.put("features", (System.nanoTime() - t) / 1e9);
+            if (featureMetrics) {
+                seconds.put("features", (System.nanoTime() - t) / 1e9);
+            }
 
             if (metrics.contains(Metric.NLL)) {
                 QualityReport.Nll[] nll = nll(manager, unet, config, dir, settings, o);
@@ -199,8 +204,10 @@ final class EvalCommand implements Callable<Integer> {
             o.println();
             o.print(report.table());
             o.println();
-            o.printf(Locale.ROOT, "floor: %d real Fashion-MNIST training images (what a perfect model scores with %d images); "
-                    + "ceiling: %d Gaussian-noise images%n", n, n, n);
+            if (featureMetrics) {
+                o.printf(Locale.ROOT, "floor: %d real Fashion-MNIST training images (what a perfect model scores with %d images); "
+                        + "ceiling: %d Gaussian-noise images%n", n, n, n);
+            }
             if (metrics.contains(Metric.NLL)) {
                 o.printf(Locale.ROOT, "NLL row: the model's bound on %d real test | training | noise images, not on the samples%n", nllImages);
             }
