@@ -48,9 +48,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measure sample quality (FD, IS, precision/recall) and the NLL bound in bits/dim.",
             "",
-            "  diffusion4j eval                                   # bundled model, ddim 50 steps, 1000 images",
-            "  diffusion4j eval --model runs/my-model --sampler ddpm -n 5000 --metrics fd,is,pr,nll --json eval.json",
-            "  diffusion4j eval --samples fid-samples/             # score PNGs (or a uint8 .npy) from anywhere",
+            "  diffusion4j eval                           # bundled model, ddim 50 steps, 1000 images",
+            "  diffusion4j eval --model runs/m --sampler ddpm -n 5000 --metrics fd,is,pr,nll --json e.json",
+            "  diffusion4j eval --samples fid-samples/     # score PNGs (or a uint8 .npy) from anywhere",
             ""})
 final class EvalCommand implements Callable<Integer> {
 
@@ -168,18 +168,21 @@ final class EvalCommand implements Callable<Integer> {
 
             QualityReport.Scores[] scores = new QualityReport.Scores[3];
             long t = System.nanoTime();
-            try (NDManager sub = manager.newSubManager()) {
+            try (NDManager sub = manager.newSubManager();
+                    TaskProgress bar = TaskProgress.open(featureMetrics && TaskProgress.enabled(noProgress), "features", 4, "image sets")) {
                 NDArray realFeatures = null;
                 if (metrics.contains(Metric.PR)) {
                     EvalImages.Images real = EvalImages.fashionMnist(Split.TEST, realCount, ANCHOR_SEED);
                     realFeatures = FeatureStats.features(net, real.toModelRange(sub), FeatureStats.DEFAULT_BATCH);
                 }
+                bar.step();
                 EvalImages.Images[] sets = {scored, train, noise};
                 for (int i = 0; i < 3; i++) {
                     try (NDManager s = sub.newSubManager()) {
                         scores[i] = QualityReport.score(net, sets[i].toModelRange(s), reference, realFeatures, metrics, splits,
                                 PrecisionRecall.DEFAULT_K);
                     }
+                    bar.step();
                 }
             }
             if (featureMetrics) {
@@ -323,7 +326,7 @@ final class EvalCommand implements Callable<Integer> {
         EvalImages.Images[] sets = {
             EvalImages.fashionMnist(Split.TEST, nllImages, ANCHOR_SEED),
             EvalImages.fashionMnist(Split.TRAIN, nllImages, ANCHOR_SEED),
-            EvalImages.noise(nllImages, ANCHOR_SEED + 1, manager)};
+            EvalImages.noise(nllImages, ANCHOR_SEED, manager)};
         int batches = (nllImages + batch - 1) / batch;
         long t = System.nanoTime();
         QualityReport.Nll[] out = new QualityReport.Nll[3];

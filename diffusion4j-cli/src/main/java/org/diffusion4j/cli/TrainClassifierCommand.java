@@ -23,12 +23,14 @@ import picocli.CommandLine.Spec;
 @Command(name = "train-classifier", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train the Fashion-MNIST feature classifier used by eval and bench-samplers.",
             "",
-            "  diffusion4j train-classifier --epochs 10 --out models/fashion-classifier   # the shipped model (~27 min on 1 thread)",
+            "  diffusion4j train-classifier --epochs 10    # as the shipped model: about 27 min on one thread",
+            "  diffusion4j eval --classifier runs/fashion-classifier …   # use it",
             ""})
 final class TrainClassifierCommand implements Callable<Integer> {
 
-    @Option(names = "--out", defaultValue = "models/fashion-classifier", paramLabel = "DIR",
-            description = "Output folder: model.safetensors, config.json, training.json, " + ModelLoading.TEST_STATS_FILE + " (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--out", defaultValue = "runs/fashion-classifier", paramLabel = "DIR",
+            description = "Output folder: model.safetensors, config.json, training.json, " + ModelLoading.TEST_STATS_FILE
+                    + " (default: ${DEFAULT-VALUE}; --out models/fashion-classifier replaces the shipped one).")
     Path out;
 
     @Option(names = "--data", paramLabel = "DIR", description = "Folder of the Fashion-MNIST .gz IDX files (default: the installed data set).")
