@@ -1,0 +1,125 @@
+package org.diffusion4j.data;
+
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+
+/** Reading one image file safely: header first, size checks, then pixels as uint8 planes. */
+final class ImageFiles {
+    private ImageFiles() {
+    }
+
+    /** Called with the declared size after the header is read and before any pixel is decoded. */
+    interface SizeCheck {
+        void check(int width, int height) throws DatasetException;
+    }
+
+    /**
+     * Decodes {@code file} into {@code channels} uint8 planes (CHW) of its own size. The declared
+     * width and height are read from the header first; both must be at most {@code maxSide}, and
+     * {@code check} may refuse them too, all before pixels are decoded. Decoder warnings (e.g. a
+     * JPEG that ends early) are refused like errors.
+     *
+     * @param size receives {width, height}
+     */
+    static byte[] decode(Path file, int channels, int maxSide, SizeCheck check, int[] size) throws DatasetException {
+        try (ImageInputStream iis = ImageIO.createImageInputStream(file.toFile())) {
+            if (iis == null) {
+                throw new DatasetException(file + ": cannot be opened for reading");
+            }
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(iis);
+            if (!readers.hasNext()) {
+                throw new DatasetException(file + ": not a PNG or JPEG image (no image reader recognizes its content)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(iis, true, true);
+                int width = reader.getWidth(0);
+                int height = reader.getHeight(0);
+                if (width <= 0 || height <= 0 || width > maxSide || height > maxSide) {
+                    throw new DatasetException(file + ": declares " + width + "x" + height
+                            + " pixels (width x height), above the limit of " + maxSide + "x" + maxSide
+                            + "; refused before decoding (raise the limit with optMaxSide if the image is genuine)");
+                }
+                check.check(width, height);
+                List<String> warnings = new ArrayList<>();
+                reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+                BufferedImage image = reader.read(0);
+                if (!warnings.isEmpty()) {
+                    throw new DatasetException(file + ": corrupt or truncated image: " + String.join("; ", warnings));
+                }
+                size[0] = width;
+                size[1] = height;
+                return planes(image, channels);
+            } finally {
+                reader.dispose();
+            }
+        } catch (DatasetException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            String why = e.getMessage() + (root != e ? " (" + root.getMessage() + ")" : "");
+            throw new DatasetException(file + ": corrupt or truncated image: " + why, e);
+        }
+    }
+
+    /**
+     * The image as {@code channels} uint8 planes. Gray sources are read from the raster (no colour
+     * space conversion, so gray value v stays v); others through sRGB. RGB to gray uses ITU-R 601
+     * luma with PIL's fixed-point rounding, gray to RGB replicates. Alpha is dropped.
+     */
+    static byte[] planes(BufferedImage image, int channels) {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        int plane = w * h;
+        byte[] out = new byte[channels * plane];
+        ColorModel cm = image.getColorModel();
+        boolean gray = !(cm instanceof IndexColorModel) && cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY;
+        if (gray) {
+            Raster raster = image.getRaster();
+            double max = (1 << cm.getComponentSize(0)) - 1;
+            int[] row = new int[w];
+            for (int y = 0; y < h; y++) {
+                raster.getSamples(0, y, w, 1, 0, row);
+                for (int x = 0; x < w; x++) {
+                    byte v = (byte) Math.round(row[x] * 255.0 / max);
+                    for (int c = 0; c < channels; c++) {
+                        out[c * plane + y * w + x] = v;
+                    }
+                }
+            }
+            return out;
+        }
+        int[] argb = new int[w];
+        for (int y = 0; y < h; y++) {
+            image.getRGB(0, y, w, 1, argb, 0, w);
+            for (int x = 0; x < w; x++) {
+                int r = (argb[x] >> 16) & 0xff;
+                int g = (argb[x] >> 8) & 0xff;
+                int b = argb[x] & 0xff;
+                int i = y * w + x;
+                if (channels == 1) {
+                    out[i] = (byte) ((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16);
+                } else {
+                    out[i] = (byte) r;
+                    out[plane + i] = (byte) g;
+                    out[2 * plane + i] = (byte) b;
+                }
+            }
+        }
+        return out;
+    }
+}

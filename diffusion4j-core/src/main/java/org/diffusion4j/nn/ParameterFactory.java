@@ -1,0 +1,33 @@
+package org.diffusion4j.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Where a layer gets each of its parameters, by its diffusers state-dict name: freshly initialised
+ * ({@link Init}), taken from loaded weights, or only recorded (to learn the shapes of a
+ * configuration without allocating anything, in which case it returns null).
+ */
+@FunctionalInterface
+interface ParameterFactory {
+
+    NDArray create(String name, Shape shape, Init init);
+
+    /** PyTorch's default initialisation of a parameter. */
+    record Init(Kind kind, double bound) {
+        enum Kind { UNIFORM, ONES, ZEROS, NORMAL }
+
+        /**
+         * U(-bound, bound). With bound = 1/sqrt(fan_in) this is both PyTorch's default weight
+         * init of Conv2d/Linear (kaiming_uniform_ with a = sqrt(5)) and their bias init.
+         */
+        static Init uniform(double bound) {
+            return new Init(Kind.UNIFORM, bound);
+        }
+
+        static final Init ONES = new Init(Kind.ONES, 0);
+        static final Init ZEROS = new Init(Kind.ZEROS, 0);
+        /** N(0, 1), PyTorch's default for nn.Embedding. */
+        static final Init NORMAL = new Init(Kind.NORMAL, 0);
+    }
+}

@@ -1,0 +1,193 @@
+package org.diffusion4j.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.diffusion4j.nn.UNet2DConfig.DownBlockType;
+import org.diffusion4j.nn.UNet2DConfig.UpBlockType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class UNet2DConfigTest {
+    private static final Path FIXTURE_CONFIG = UNet2DModelParityTest.UNET.resolve("config.json");
+
+    @Test
+    void readsTheDiffusersFixtureConfig() throws IOException {
+        UNet2DConfig c = UNet2DConfig.load(FIXTURE_CONFIG);
+        assertEquals(16, c.sampleSize());
+        assertEquals(3, c.inChannels());
+        assertEquals(3, c.outChannels());
+        assertArrayEquals(new int[] {16, 32}, c.blockOutChannels());
+        assertEquals(List.of(DownBlockType.DOWN_BLOCK_2D, DownBlockType.ATTN_DOWN_BLOCK_2D), c.downBlockTypes());
+        assertEquals(List.of(UpBlockType.ATTN_UP_BLOCK_2D, UpBlockType.UP_BLOCK_2D), c.upBlockTypes());
+        assertEquals(2, c.layersPerBlock());
+        assertEquals(8, c.normNumGroups());
+        assertEquals(8, c.attentionHeadDim());
+        assertEquals(1e-5, c.normEps());
+        assertTrue(c.flipSinToCos());
+        assertEquals(0.0, c.freqShift());
+        assertEquals(1, c.downsamplePadding());
+        assertTrue(c.addAttention());
+        assertNull(c.numClassEmbeds());
+        assertEquals(64, c.timeEmbedDim());
+    }
+
+    @Test
+    void writtenJsonHasEveryDiffusersFieldAndReadsBackEqual() throws IOException {
+        UNet2DConfig c = UNet2DConfig.load(FIXTURE_CONFIG);
+        JsonObject written = JsonParser.parseString(c.toJson()).getAsJsonObject();
+        JsonObject original = JsonParser.parseString(Files.readString(FIXTURE_CONFIG)).getAsJsonObject();
+        assertEquals(original.keySet(), written.keySet(), "same field set as diffusers' save_config");
+        for (String k : original.keySet()) {
+            if (!k.equals("_diffusers_version")) {
+                assertEquals(original.get(k), written.get(k), k);
+            }
+        }
+        assertEquals(c, UNet2DConfig.parse(c.toJson(), "roundtrip"));
+    }
+
+    @Test
+    void missingOptionalFieldsTakeDiffusersDefaults() {
+        UNet2DConfig c = UNet2DConfig.parse("{\"sample_size\": 32, \"block_out_channels\": [64, 128],"
+                + "\"down_block_types\": [\"DownBlock2D\", \"AttnDownBlock2D\"],"
+                + "\"up_block_types\": [\"AttnUpBlock2D\", \"UpBlock2D\"]}", "t");
+        assertEquals(3, c.inChannels());
+        assertEquals(2, c.layersPerBlock());
+        assertEquals(32, c.normNumGroups());
+        assertEquals(8, c.attentionHeadDim());
+        assertEquals(1e-5, c.normEps());
+        assertTrue(c.flipSinToCos());
+        assertEquals(1, c.downsamplePadding());
+        assertFalse(c.centerInputSample());
+        assertEquals(0.0, c.dropout());
+    }
+
+    @Test
+    void legacyDdpmStyleConfigIsAccepted() {
+        // google/ddpm-cifar10-32 style: downsample_padding 0, freq_shift 1, no flip, one head, unknown keys ignored
+        UNet2DConfig c = UNet2DConfig.parse("{\"_class_name\": \"UNet2DModel\", \"_diffusers_version\": \"0.0.4\","
+                + "\"sample_size\": 32, \"block_out_channels\": [128, 256, 256, 256], \"attention_head_dim\": null,"
+                + "\"down_block_types\": [\"DownBlock2D\", \"AttnDownBlock2D\", \"DownBlock2D\", \"DownBlock2D\"],"
+                + "\"up_block_types\": [\"UpBlock2D\", \"UpBlock2D\", \"AttnUpBlock2D\", \"UpBlock2D\"],"
+                + "\"downsample_padding\": 0, \"flip_sin_to_cos\": false, \"freq_shift\": 1, \"norm_eps\": 1e-06,"
+                + "\"some_future_key\": 7}", "t");
+        assertNull(c.attentionHeadDim());
+        assertEquals(0, c.downsamplePadding());
+        assertEquals(1.0, c.freqShift());
+        assertFalse(c.flipSinToCos());
+        long n = UNet2DModel.parameterShapes(c).values().stream().mapToLong(s -> s.size()).sum();
+        assertEquals(35_746_307L, n, "google/ddpm-cifar10-32 has 35,746,307 parameters");
+    }
+
+    @Test
+    void tinyConfigIsValidAndSmall() {
+        UNet2DConfig c = UNet2DConfig.tiny();
+        assertEquals(28, c.sampleSize());
+        assertEquals(4, c.sizeMultiple());
+        assertEquals(c, c.toBuilder().build());
+    }
+
+    @Test
+    void saveWritesAtomicallyAndLoadsBack(@TempDir Path dir) throws IOException {
+        UNet2DConfig c = UNet2DConfig.tiny().toBuilder().optNumClassEmbeds(10).optDropout(0.1).build();
+        Path f = dir.resolve("config.json");
+        c.save(f);
+        assertEquals(c, UNet2DConfig.load(f));
+        try (var files = Files.list(dir)) {
+            assertEquals(1, files.count(), "no temporary file left behind");
+        }
+    }
+
+    /** Each invalid or unsupported field is refused, naming the source, the field and what is accepted. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "time_embedding_type | \"fourier\" | supported: positional",
+        "act_fn | \"gelu\" | supported: silu",
+        "resnet_time_scale_shift | \"scale_shift\" | supported: default",
+        "downsample_type | \"resnet\" | supported: conv",
+        "upsample_type | \"resnet\" | supported: conv",
+        "class_embed_type | \"timestep\" | supported: null",
+        "mid_block_type | \"UNetMidBlock2DCrossAttn\" | supported: UNetMidBlock2D",
+        "down_block_types | [\"DownBlock2D\", \"CrossAttnDownBlock2D\"] | supported: [\"DownBlock2D\", \"AttnDownBlock2D\"]",
+        "up_block_types | [\"AttnUpBlock2D\", \"SkipUpBlock2D\"] | supported: [\"UpBlock2D\", \"AttnUpBlock2D\"]",
+        "down_block_types | [\"DownBlock2D\"] | one entry per entry of block_out_channels",
+        "up_block_types | [] | one entry per entry of block_out_channels",
+        "block_out_channels | [] | must list 1 to 8",
+        "block_out_channels | [16, 30] | must divide every entry of block_out_channels",
+        "block_out_channels | [16, 1000000] | must be in [1, 16384]",
+        "norm_num_groups | 7 | must divide every entry of block_out_channels",
+        "norm_num_groups | 0 | must be a positive integer",
+        "sample_size | 17 | must be a multiple of 2^(len(block_out_channels) - 1) = 2",
+        "sample_size | 100000 | must be in [1, 8192]",
+        "sample_size | [16, 32] | only square samples",
+        "sample_size | null | required field \"sample_size\" is null",
+        "layers_per_block | 0 | must be in [1, 64]",
+        "layers_per_block | \"two\" | must be an integer",
+        "in_channels | -1 | must be in [1, 16384]",
+        "downsample_padding | 2 | supported: 0",
+        "dropout | 1.5 | must be in [0, 1)",
+        "norm_eps | 0 | must be in (0, 1)",
+        "attention_head_dim | 64 | would leave it 0 heads",
+        "attention_head_dim | 0 | must be a positive integer or null",
+        "attn_norm_num_groups | 5 | must be null or a positive divisor",
+        "num_class_embeds | 0 | must be null (unconditional) or in [1, 10000000]",
+        "flip_sin_to_cos | 1 | must be true or false",
+        "_class_name | \"UNet2DConditionModel\" | reads only \"UNet2DModel\" configs",
+        "attention_legacy_order | true | supported: false",
+    })
+    void invalidFieldsAreRefused(String field, String json, String expected) throws IOException {
+        String text = Files.readString(FIXTURE_CONFIG);
+        JsonObject o = JsonParser.parseString(text).getAsJsonObject();
+        o.add(field, JsonParser.parseString(json));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> UNet2DConfig.parse(o.toString(), "/x/unet/config.json"));
+        assertTrue(e.getMessage().startsWith("/x/unet/config.json: "), e.getMessage());
+        assertTrue(e.getMessage().contains("\"" + field + "\"") || field.equals("block_out_channels"), e.getMessage());
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"block_out_channels", "down_block_types", "up_block_types", "sample_size"})
+    void requiredFieldsMustBePresent(String field) throws IOException {
+        JsonObject o = JsonParser.parseString(Files.readString(FIXTURE_CONFIG)).getAsJsonObject();
+        o.remove(field);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> UNet2DConfig.parse(o.toString(), "c.json"));
+        assertTrue(e.getMessage().contains("required field \"" + field + "\" is missing"), e.getMessage());
+    }
+
+    @Test
+    void malformedFilesAreRefusedWithTheirPath(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("config.json");
+        Files.writeString(f, "{\"sample_size\": 16,");
+        ModelFileException e = assertThrows(ModelFileException.class, () -> UNet2DConfig.load(f));
+        assertTrue(e.getMessage().startsWith(f + ": not valid JSON"), e.getMessage());
+        Files.writeString(f, "[1, 2]");
+        e = assertThrows(ModelFileException.class, () -> UNet2DConfig.load(f));
+        assertTrue(e.getMessage().contains("expected a JSON object"), e.getMessage());
+        e = assertThrows(ModelFileException.class, () -> UNet2DConfig.load(dir.resolve("nope.json")));
+        assertTrue(e.getMessage().contains("file not found"), e.getMessage());
+    }
+
+    @Test
+    void builderChecksInBuild() {
+        assertThrows(IllegalArgumentException.class, () -> UNet2DConfig.builder().build(), "nothing set");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> UNet2DConfig.tiny().toBuilder().setBlockOutChannels(16384, 16384, 16384).optLayersPerBlock(64).build());
+        assertTrue(e.getMessage().contains("parameters, more than"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> UNet2DConfig.tiny().toBuilder().setUpBlockTypes(UpBlockType.UP_BLOCK_2D).build());
+        assertTrue(e.getMessage().startsWith("UNet2DConfig: field \"up_block_types\""), e.getMessage());
+    }
+}
