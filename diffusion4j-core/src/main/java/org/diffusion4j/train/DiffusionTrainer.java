@@ -73,6 +73,25 @@ public final class DiffusionTrainer {
     private long lastCheckpointStep = -1;
     private Path lastCheckpoint;
     private volatile boolean stopRequested;
+    private final long[] phaseNanos = new long[Phase.values().length];
+
+    /** The parts of a step, timed separately (see {@link #phaseSeconds()}). */
+    public enum Phase {
+        /** batch, t, ε, x_t and target */
+        DATA,
+        /** the model's forward pass and the loss */
+        FORWARD,
+        /** back-propagation */
+        BACKWARD,
+        /** fetching gradients, their global norm and clipping */
+        GRADIENTS,
+        /** the AdamW update */
+        OPTIMIZER,
+        /** the EMA update */
+        EMA,
+        /** zeroing the gradients and closing the step's arrays */
+        CLEANUP
+    }
 
     /**
      * The outcome of one step.
@@ -178,15 +197,18 @@ public final class DiffusionTrainer {
     public StepResult trainStep() {
         long s = step;
         StepResult result;
+        long t0;
         try (NDManager sub = manager.newSubManager()) {
             try {
                 result = runStep(s, sub);
             } finally {
+                t0 = System.nanoTime();
                 for (NDArray p : parameters.values()) {
                     JniUtils.zeroGrad((PtNDArray) p);
                 }
             }
         }
+        phaseNanos[Phase.CLEANUP.ordinal()] += System.nanoTime() - t0;
         step++;
         if (result.skipped()) {
             skippedSteps++;
@@ -197,7 +219,23 @@ public final class DiffusionTrainer {
         return result;
     }
 
+    private long lap(Phase phase, long since) {
+        long now = System.nanoTime();
+        phaseNanos[phase.ordinal()] += now - since;
+        return now;
+    }
+
+    /** Seconds spent in each phase of the steps run by this trainer (a profile of where time goes). */
+    public Map<Phase, Double> phaseSeconds() {
+        Map<Phase, Double> out = new java.util.EnumMap<>(Phase.class);
+        for (Phase p : Phase.values()) {
+            out.put(p, phaseNanos[p.ordinal()] / 1e9);
+        }
+        return out;
+    }
+
     private StepResult runStep(long s, NDManager sub) {
+        long t0 = System.nanoTime();
         NDList batch = data.batchAt(sub, s);
         NDArray x0 = batch.get(0);
         NDArray labels = batch.size() > 1 ? batch.get(1) : null;
@@ -226,13 +264,16 @@ public final class DiffusionTrainer {
         Engine.getInstance().setRandomSeed((int) streamSeed(config.seed(), STREAM_DROPOUT, s));
         model.setTraining(true);
         NDArray loss;
+        t0 = lap(Phase.DATA, t0);
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             NDArray prediction = model.forward(xt, timesteps, model.isClassConditional() ? labels : null);
             NDArray perSample = prediction.sub(target).square().reshape(b, -1).mean(new int[] {1});
             loss = weighted ? perSample.mul(sub.create(w)).mean() : perSample.mean();
+            t0 = lap(Phase.FORWARD, t0);
             collector.backward(loss);
         }
         double lossValue = loss.getFloat();
+        t0 = lap(Phase.BACKWARD, t0);
         if (!Double.isFinite(lossValue)) {
             return new StepResult(s, lossValue, Double.NaN, true, "loss is " + lossValue);
         }
@@ -247,8 +288,11 @@ public final class DiffusionTrainer {
             return new StepResult(s, lossValue, gradNorm, true, "gradient norm is " + gradNorm);
         }
         GradientClipping.clip(gradients.values(), gradNorm, config.maxGradNorm());
+        t0 = lap(Phase.GRADIENTS, t0);
         optimizer.update(parameters, gradients, config.learningRateAt(s), sub);
+        t0 = lap(Phase.OPTIMIZER, t0);
         ema.update(parameters, sub);
+        lap(Phase.EMA, t0);
         return new StepResult(s, lossValue, gradNorm, false, null);
     }
 

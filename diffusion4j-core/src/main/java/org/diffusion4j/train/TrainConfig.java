@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.io.AtomicFiles;
+import org.diffusion4j.nn.UNet2DConfig;
 import org.diffusion4j.schedule.BetaSchedule;
 import org.diffusion4j.schedule.NoiseSchedule;
 
@@ -47,7 +48,9 @@ import org.diffusion4j.schedule.NoiseSchedule;
  * <tr><td>max_consecutive_bad_steps</td><td>10</td><td>stop after this many non-finite steps in a row</td></tr>
  * </table>
  *
- * Dropout is the model's own {@code dropout} field. Unknown keys are refused (they are typos).
+ * Dropout is the model's own {@code dropout} field. Unknown keys are refused (they are typos). The
+ * model object is validated by {@link UNet2DConfig#parse} (known block types, channels divisible by
+ * the groups, …) when the config is built, so a bad config fails before anything is written.
  */
 public final class TrainConfig {
 
@@ -88,6 +91,7 @@ public final class TrainConfig {
             "max_consecutive_bad_steps");
 
     private final JsonObject model;
+    private final UNet2DConfig unetConfig;
     private final String dataset;
     private final boolean randomFlip;
     private final int batchSize;
@@ -115,6 +119,7 @@ public final class TrainConfig {
 
     private TrainConfig(Builder b) {
         model = b.model.deepCopy();
+        unetConfig = b.unetConfig;
         dataset = b.dataset;
         randomFlip = b.randomFlip;
         batchSize = b.batchSize;
@@ -301,12 +306,6 @@ public final class TrainConfig {
                 betaStart, betaEnd, predictionType.diffusersName());
     }
 
-    /** The model's integer field, or {@code fallback} when absent or null. */
-    public int modelInt(String key, int fallback) {
-        JsonElement e = model.get(key);
-        return e == null || e.isJsonNull() ? fallback : e.getAsInt();
-    }
-
     /**
      * Checks that images of {@code channels}×{@code height}×{@code width} (and {@code numClasses}
      * classes, 0 when unlabeled) fit the model: {@code sample_size}, {@code in_channels},
@@ -315,36 +314,25 @@ public final class TrainConfig {
      * @throws IllegalArgumentException naming the data, the model field and the fix
      */
     public void checkData(String dataName, int channels, int height, int width, int numClasses) {
-        JsonElement size = model.get("sample_size");
-        int sizeH;
-        int sizeW;
-        if (size == null || size.isJsonNull()) {
-            sizeH = height;
-            sizeW = width;
-        } else if (size.isJsonArray() && size.getAsJsonArray().size() == 2) {
-            sizeH = size.getAsJsonArray().get(0).getAsInt();
-            sizeW = size.getAsJsonArray().get(1).getAsInt();
-        } else {
-            sizeH = size.getAsInt();
-            sizeW = sizeH;
-        }
-        if (sizeH != height || sizeW != width) {
+        int size = unetConfig.sampleSize();
+        if (size != height || size != width) {
             throw new IllegalArgumentException("data " + dataName + " has " + height + "x" + width
                     + " images but the model's sample_size is " + size + "; set model.sample_size to " + height
-                    + (height == width ? "" : " (or [" + height + ", " + width + "])") + " or use images of that size");
+                    + (height == width ? "" : " after resizing the images to a square") + " or use " + size + "x" + size
+                    + " images");
         }
-        int in = modelInt("in_channels", 3);
-        int out = modelInt("out_channels", 3);
+        int in = unetConfig.inChannels();
+        int out = unetConfig.outChannels();
         if (in != channels || out != channels) {
             throw new IllegalArgumentException("data " + dataName + " has " + channels + "-channel images but the model has "
                     + "in_channels " + in + " and out_channels " + out + "; set both to " + channels);
         }
-        int classes = modelInt("num_class_embeds", 0);
-        if (classes > 0 && numClasses == 0) {
+        Integer classes = unetConfig.numClassEmbeds();
+        if (classes != null && numClasses == 0) {
             throw new IllegalArgumentException("the model is class-conditional (num_class_embeds " + classes + ") but data "
                     + dataName + " has no labels; set model.num_class_embeds to null");
         }
-        if (classes > 0 && numClasses > classes) {
+        if (classes != null && numClasses > classes) {
             throw new IllegalArgumentException("data " + dataName + " has " + numClasses + " classes but the model's "
                     + "num_class_embeds is " + classes + "; set it to at least " + numClasses);
         }
@@ -355,6 +343,11 @@ public final class TrainConfig {
     /** The diffusers UNet2DModel config object (a copy). */
     public JsonObject model() {
         return model.deepCopy();
+    }
+
+    /** The model config, parsed and validated. */
+    public UNet2DConfig unetConfig() {
+        return unetConfig;
     }
 
     /** The model config as JSON text. */
@@ -511,6 +504,7 @@ public final class TrainConfig {
     /** Sets fields; {@link #build()} validates them all. */
     public static final class Builder {
         private String source = "training config";
+        private UNet2DConfig unetConfig;
         private JsonObject model;
         private String dataset = "fashion-mnist";
         private boolean randomFlip = true;
@@ -637,12 +631,8 @@ public final class TrainConfig {
             if (model == null) {
                 throw new IllegalArgumentException(source + ": field \"model\" is missing");
             }
-            for (String k : new String[] {"sample_size", "in_channels", "out_channels"}) {
-                JsonElement e = model.get(k);
-                if (e != null && !e.isJsonNull() && !(e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber())) {
-                    throw bad("model." + k, e, "must be an integer");
-                }
-            }
+            String modelJson = new GsonBuilder().serializeNulls().create().toJson(model);
+            unetConfig = UNet2DConfig.parse(modelJson, source + ", object \"model\"");
             if (dataset == null || dataset.isBlank()) {
                 throw bad("dataset", dataset, "name a data set (fashion-mnist) or an image folder");
             }
