@@ -22,6 +22,7 @@ import org.diffusion4j.io.ModelFolder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@org.junit.jupiter.api.extension.ExtendWith(SingleThreaded.class)
 class DiffusionTrainerTest {
 
     static final int SIZE = 8;
@@ -168,6 +169,51 @@ class DiffusionTrainerTest {
         System.arraycopy(firstHalf, 0, resumed, 0, k);
         System.arraycopy(secondHalf, 0, resumed, k, k);
         assertArrayEquals(straight, resumed, 0.0, "losses of the resumed run");
+    }
+
+    /** Runs {@code steps} steps of a small real U-Net (attention, dropout) from a fresh trainer, resuming first if asked. */
+    static double[] unetRun(TrainConfig config, Path out, boolean resume, boolean save, int steps,
+            List<Map<String, float[]>> stateOut) throws IOException {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            UNetTrainable model = Training.newModel(config, manager);
+            DiffusionTrainer t = DiffusionTrainer.builder(config, model, new SyntheticData(1, SIZE, 4, config.seed()))
+                    .optOutput(out == null ? null : new ModelFolder(out)).build();
+            if (resume) {
+                assertTrue(t.resume());
+            }
+            double[] l = new double[steps];
+            for (int i = 0; i < steps; i++) {
+                l[i] = t.trainStep().loss();
+            }
+            if (save) {
+                t.saveCheckpoint();
+            }
+            stateOut.add(snapshot(t.parameters()));
+            stateOut.add(snapshot(t.ema().weights()));
+            stateOut.add(snapshot(t.optimizer().firstMoments()));
+            stateOut.add(snapshot(t.optimizer().secondMoments()));
+            return l;
+        }
+    }
+
+    @Test
+    void resumeOfARealUNetWithAttentionAndDropoutIsBitIdentical(@TempDir Path tmp) throws IOException {
+        JsonObject model = smallUnetConfig();
+        model.add("down_block_types", com.google.gson.JsonParser.parseString("[\"DownBlock2D\", \"AttnDownBlock2D\"]"));
+        model.add("up_block_types", com.google.gson.JsonParser.parseString("[\"AttnUpBlock2D\", \"UpBlock2D\"]"));
+        model.addProperty("dropout", 0.2);
+        TrainConfig config = configBuilder(31).setModel(model).optBatchSize(4).optLearningRate(1e-3).build();
+        List<Map<String, float[]>> straight = new ArrayList<>();
+        double[] all = unetRun(config, null, false, false, 6, straight);
+        List<Map<String, float[]>> ignored = new ArrayList<>();
+        double[] first = unetRun(config, tmp, false, true, 3, ignored);
+        List<Map<String, float[]>> resumed = new ArrayList<>();
+        double[] second = unetRun(config, tmp, true, false, 3, resumed);
+        assertArrayEquals(all, new double[] {first[0], first[1], first[2], second[0], second[1], second[2]}, 0.0);
+        String[] what = {"weights", "EMA", "first moments", "second moments"};
+        for (int i = 0; i < 4; i++) {
+            assertSameArrays(straight.get(i), resumed.get(i), what[i]);
+        }
     }
 
     @Test
