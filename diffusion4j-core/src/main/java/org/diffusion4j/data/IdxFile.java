@@ -25,7 +25,9 @@ import java.util.zip.ZipException;
  * data is exactly the file length (for gzip: the decompressed length). Decompression is bounded: at
  * most the declared data size plus one byte is ever inflated, so a gzip bomb costs nothing, and the
  * in-memory array grows with the bytes actually present, so a tiny file that declares a huge size
- * is refused as truncated without allocating that size. Bytes after the end of the gzip member are
+ * is refused as truncated without allocating that size. A gzip stream may inflate to at most
+ * {@link #MAX_GZIP_RATIO} times the compressed bytes read (plus 1 MiB), so a small file declaring
+ * a huge size and inflating zeros to match is refused, not buffered. Bytes after the end of the gzip member are
  * not examined (Java's {@link GZIPInputStream} ignores them).
  */
 public final class IdxFile {
@@ -33,6 +35,10 @@ public final class IdxFile {
     public static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
     /** IDX element type code of unsigned bytes, the only supported type. */
     public static final int UNSIGNED_BYTE = 0x08;
+
+    /** Largest ratio of inflated to compressed bytes accepted from a gzip stream (see {@link RatioGuard}). */
+    public static final int MAX_GZIP_RATIO = 100;
+    private static final long GZIP_RATIO_SLACK = 1 << 20;
 
     private static final int INITIAL_CHUNK = 1 << 20;
 
@@ -75,12 +81,75 @@ public final class IdxFile {
         int b1 = buffered.read();
         buffered.reset();
         boolean gzip = b0 == 0x1f && b1 == 0x8b;
-        InputStream body = gzip ? new GZIPInputStream(buffered, 8192) : buffered;
         String where = gzip ? "the decompressed stream" : "the file";
+        RatioGuard guard = null;
         try {
-            return readBody(body, name, gzip ? -1 : rawLength, where, maxElements);
+            // the GZIPInputStream constructor already reads the gzip header, so it may throw too
+            guard = gzip ? new RatioGuard(buffered, name) : null;
+            return readBody(gzip ? guard : buffered, name, gzip ? -1 : rawLength, where, maxElements);
         } catch (ZipException | EOFException e) {
-            throw new DatasetException(name + ": corrupt or truncated gzip stream: " + e.getMessage(), e);
+            String why = e.getMessage() != null ? e.getMessage() : "the stream ends early"; // EOFException has none
+            throw new DatasetException(name + ": corrupt or truncated gzip stream: " + why, e);
+        } finally {
+            if (guard != null) {
+                guard.close(); // frees the Inflater's native memory now, not at GC
+            }
+        }
+    }
+
+    /**
+     * Inflates a gzip stream but refuses to produce more than {@value #MAX_GZIP_RATIO} times the
+     * compressed bytes consumed so far (plus {@value #GZIP_RATIO_SLACK} bytes): a small file whose
+     * header declares a huge size and that inflates a run of zeros to match would otherwise be
+     * buffered in full. Real IDX data compresses about 2-5 times; deflate can reach ~1032.
+     */
+    private static final class RatioGuard extends InputStream {
+        private final GZIPInputStream inflated;
+        private final String name;
+        private long consumed;
+        private long produced;
+
+        RatioGuard(InputStream compressed, String name) throws IOException {
+            this.name = name;
+            InputStream counting = new java.io.FilterInputStream(compressed) {
+                @Override
+                public int read() throws IOException {
+                    int b = super.read();
+                    consumed += b < 0 ? 0 : 1;
+                    return b;
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    int n = super.read(b, off, len);
+                    consumed += Math.max(n, 0);
+                    return n;
+                }
+            };
+            this.inflated = new GZIPInputStream(counting, 8192);
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = inflated.read(b, off, len);
+            produced += Math.max(n, 0);
+            if (produced > GZIP_RATIO_SLACK + MAX_GZIP_RATIO * consumed) {
+                throw new DatasetException(name + ": gzip bomb? " + consumed + " compressed bytes inflate to more than "
+                        + (produced - 1) + " (over " + MAX_GZIP_RATIO + " times); refused before buffering it. If the "
+                        + "file is genuine, decompress it (gunzip) and read the raw IDX file instead");
+            }
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            inflated.close();
         }
     }
 

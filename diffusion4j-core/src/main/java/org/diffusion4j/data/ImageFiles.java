@@ -71,7 +71,8 @@ final class ImageFiles {
             while (root.getCause() != null) {
                 root = root.getCause();
             }
-            String why = e.getMessage() + (root != e ? " (" + root.getMessage() + ")" : "");
+            String rootWhy = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+            String why = e.getMessage() + (root != e ? " (" + rootWhy + ")" : "");
             throw new DatasetException(file + ": corrupt or truncated image: " + why, e);
         }
     }

@@ -193,7 +193,7 @@ public final class SafeTensors {
                     readMetadata(file, r, metadata);
                 } else {
                     if (infos.containsKey(name)) {
-                        throw new SafeTensorsException(file, "duplicate tensor name \"" + name + "\" in header");
+                        throw new SafeTensorsException(file, "duplicate tensor name " + shown(name) + " in header");
                     }
                     infos.put(name, readInfo(file, r, name));
                 }
@@ -205,9 +205,9 @@ public final class SafeTensors {
         } catch (SafeTensorsException e) {
             throw e;
         } catch (MalformedJsonException | IllegalStateException | NumberFormatException e) {
-            throw new SafeTensorsException(file, "header is not valid JSON: " + e.getMessage());
+            throw new SafeTensorsException(file, "header is not valid JSON: " + cut(String.valueOf(e.getMessage())));
         } catch (IOException e) {
-            throw new SafeTensorsException(file, "header is not valid JSON: " + e.getMessage());
+            throw new SafeTensorsException(file, "header is not valid JSON: " + cut(String.valueOf(e.getMessage())));
         }
         return infos;
     }
@@ -220,26 +220,30 @@ public final class SafeTensors {
         while (r.hasNext()) {
             String key = r.nextName();
             if (r.peek() != JsonToken.STRING) {
-                throw new SafeTensorsException(file, "\"__metadata__\" value of \"" + key + "\" is " + r.peek() + ", not a string");
+                throw new SafeTensorsException(file, "\"__metadata__\" value of " + shown(key) + " is " + r.peek() + ", not a string");
             }
             if (metadata.put(key, r.nextString()) != null) {
-                throw new SafeTensorsException(file, "duplicate \"__metadata__\" key \"" + key + "\"");
+                throw new SafeTensorsException(file, "duplicate \"__metadata__\" key " + shown(key));
             }
         }
         r.endObject();
     }
 
     private static TensorInfo readInfo(Path file, JsonReader r, String name) throws IOException {
-        String where = "tensor \"" + name + "\"";
+        String where = "tensor " + shown(name);
         if (r.peek() != JsonToken.BEGIN_OBJECT) {
             throw new SafeTensorsException(file, where + ": entry is not an object");
         }
         DType dtype = null;
         long[] shape = null;
         long[] offsets = null;
+        Set<String> seen = new java.util.HashSet<>();
         r.beginObject();
         while (r.hasNext()) {
             String key = r.nextName();
+            if (!seen.add(key)) { // JSON parsers disagree on which duplicate wins: refuse the ambiguity
+                throw new SafeTensorsException(file, where + ": duplicate field " + shown(key));
+            }
             switch (key) {
                 case "dtype" -> {
                     if (r.peek() != JsonToken.STRING) {
@@ -248,7 +252,7 @@ public final class SafeTensors {
                     String d = r.nextString();
                     dtype = DType.parse(d);
                     if (dtype == null) {
-                        throw new SafeTensorsException(file, where + ": unknown dtype \"" + d + "\"");
+                        throw new SafeTensorsException(file, where + ": unknown dtype " + shown(d));
                     }
                 }
                 case "shape" -> shape = readLongs(file, r, where + ": shape");
@@ -258,7 +262,7 @@ public final class SafeTensors {
                         throw new SafeTensorsException(file, where + ": data_offsets must be [begin, end]");
                     }
                 }
-                default -> throw new SafeTensorsException(file, where + ": unknown field \"" + key + "\"");
+                default -> throw new SafeTensorsException(file, where + ": unknown field " + shown(key));
             }
         }
         r.endObject();
@@ -276,10 +280,10 @@ public final class SafeTensors {
             }
             bytes = Math.multiplyExact(n, (long) dtype.size());
         } catch (ArithmeticException e) {
-            throw new SafeTensorsException(file, where + ": shape " + java.util.Arrays.toString(shape) + " overflows");
+            throw new SafeTensorsException(file, where + ": shape " + cut(java.util.Arrays.toString(shape)) + " overflows");
         }
         if (bytes != offsets[1] - offsets[0]) {
-            throw new SafeTensorsException(file, where + ": shape " + java.util.Arrays.toString(shape) + " of " + dtype
+            throw new SafeTensorsException(file, where + ": shape " + cut(java.util.Arrays.toString(shape)) + " of " + dtype
                     + " needs " + bytes + " bytes but data_offsets give " + (offsets[1] - offsets[0]));
         }
         return new TensorInfo(name, dtype, shape, offsets[0], offsets[1]);
@@ -317,12 +321,12 @@ public final class SafeTensors {
         long expected = 0;
         for (TensorInfo t : sorted) {
             if (t.begin() < expected) {
-                throw new SafeTensorsException(file, "tensor \"" + t.name() + "\" byte range [" + t.begin() + ", " + t.end()
+                throw new SafeTensorsException(file, "tensor " + shown(t.name()) + " byte range [" + t.begin() + ", " + t.end()
                         + ") overlaps the previous tensor (which ends at " + expected + ")");
             }
             if (t.begin() > expected) {
                 throw new SafeTensorsException(file, "gap in the data buffer: bytes [" + expected + ", " + t.begin()
-                        + ") belong to no tensor (before \"" + t.name() + "\")");
+                        + ") belong to no tensor (before " + shown(t.name()) + ")");
             }
             expected = t.end();
         }
@@ -491,6 +495,40 @@ public final class SafeTensors {
                 }
             }
         });
+    }
+
+    /**
+     * A name from the file, quoted, cut and escaped for an error message: a hostile header can hold
+     * a 100 MB name, which must not become a 100 MB message, or control characters (newlines,
+     * terminal escape sequences) that would rewrite the user's screen when the message is printed.
+     */
+    static String shown(String name) {
+        return "\"" + clean(name, MAX_SHOWN, true) + "\"";
+    }
+
+    private static final int MAX_SHOWN = 120;
+
+    /**
+     * Text from the file (or a parser's message quoting it) for an error message: cut to {@code max}
+     * characters, saying how long it was, with control characters escaped as {@code \\uXXXX}
+     * (newlines kept unless {@code escapeNewline}).
+     */
+    private static String clean(String s, int max, boolean escapeNewline) {
+        String t = s.length() <= max ? s : s.substring(0, max) + "...(" + s.length() + " characters)";
+        StringBuilder sb = new StringBuilder(t.length());
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if (Character.isISOControl(c) && (c != '\n' || escapeNewline)) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String cut(String s) {
+        return clean(s, 400, false);
     }
 
     private static String quote(String s) {

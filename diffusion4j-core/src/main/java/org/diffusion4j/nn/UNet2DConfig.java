@@ -321,6 +321,8 @@ public final class UNet2DConfig {
         String text;
         try {
             text = Files.readString(configJson, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new ModelFileException(configJson + ": not valid UTF-8 text (config.json must be UTF-8 JSON)", e);
         } catch (NoSuchFileException e) {
             throw new ModelFileException(configJson + ": file not found (a diffusers UNet folder holds config.json "
                     + "and diffusion_pytorch_model.safetensors)", e);
@@ -347,7 +349,7 @@ public final class UNet2DConfig {
             }
             o = e.getAsJsonObject();
         } catch (JsonParseException e) {
-            throw new IllegalArgumentException(source + ": not valid JSON (" + e.getMessage() + ")", e);
+            throw new IllegalArgumentException(source + ": not valid JSON (" + abbreviate(String.valueOf(e.getMessage())) + ")", e);
         }
         Fields f = new Fields(o, source);
         String cls = f.string("_class_name", "UNet2DModel", true);
@@ -639,13 +641,26 @@ public final class UNet2DConfig {
             return out;
         }
 
+        /**
+         * Whether a JSON value is an int, judged from its text: converting first would let an
+         * exponent like {@code 1e-999999999} reach Gson's BigDecimal path, which throws.
+         */
         private static boolean isInt(JsonElement e) {
             if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
                 return false;
             }
-            double d = e.getAsDouble();
-            return d == Math.rint(d) && Math.abs(d) <= Integer.MAX_VALUE;
+            String text = e.getAsString();
+            if (!text.matches("-?[0-9]{1,10}(\\.0+)?")) {
+                return false; // an exponent or a fraction: not an integer literal
+            }
+            long v = Long.parseLong(text.replaceAll("\\.0+$", ""));
+            return Math.abs(v) <= Integer.MAX_VALUE;
         }
+    }
+
+    /** Cuts a parser's message (which may echo a long JSON path) to a readable length. */
+    private static String abbreviate(String message) {
+        return message.length() <= 300 ? message : message.substring(0, 300) + "…";
     }
 
     // ---------------------------------------------------------------- builder

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,11 +43,13 @@ import org.diffusion4j.nn.ParameterFactory.Init;
  *   <li>conv_out(silu(conv_norm_out(h))).
  * </ol>
  *
- * <p>Parameters live in a name → NDArray map ({@link #parameters()}, diffusers' registration order)
- * held by the model's own {@link NDManager}; each requires gradients, so a training step inside a
- * {@link ai.djl.training.GradientCollector} reaches all of them. Forward intermediates belong to the
- * sample's manager: run each step in a sub-manager. Dropout is active only when {@link
- * #setTraining(boolean) training}. Close the model to free its parameters.
+ * <p>Parameters live in a name → NDArray map ({@link #parameters()}, in the order the forward uses
+ * them) held by the model's own {@link NDManager}; each requires gradients, so a training step
+ * inside a {@link ai.djl.training.GradientCollector} reaches all of them ({@code getGradient()}
+ * returns a new array attached to the model's manager on every call: close it). Forward
+ * intermediates belong to the sample's manager: run each step in a sub-manager. Dropout is active
+ * only when {@link #setTraining(boolean) training}. Inference goes through {@code predict} (no
+ * autograd on any thread, no dropout). Close the model to free its parameters.
  */
 public final class UNet2DModel implements AutoCloseable {
 
@@ -110,7 +113,7 @@ public final class UNet2DModel implements AutoCloseable {
     // ---------------------------------------------------------------- construction
 
     /**
-     * The name and shape of every parameter of a configuration, in diffusers' registration order,
+     * The name and shape of every parameter of a configuration, in the order the forward uses them,
      * computed without allocating any tensor.
      */
     public static Map<String, Shape> parameterShapes(UNet2DConfig config) {
@@ -255,7 +258,13 @@ public final class UNet2DModel implements AutoCloseable {
     // ---------------------------------------------------------------- forward
 
     /**
-     * Predicts the noise ε_θ(x_t, t) of an unconditional model.
+     * Predicts the noise ε_θ(x_t, t) of an unconditional model, recording autograd history when the
+     * calling thread's gradient mode is on (inside a {@link ai.djl.training.GradientCollector}) —
+     * the training forward. Dropout is active when {@link #setTraining(boolean) training}.
+     *
+     * <p>Note: libtorch's gradient mode is per thread and on by default on threads other than the
+     * one that started the engine; for inference use {@link #predict(NDArray, NDArray)}, which
+     * never records history.
      *
      * @param sample x_t, float32 [N, in_channels, H, W], H and W multiples of {@link
      *     UNet2DConfig#sizeMultiple()}
@@ -263,21 +272,57 @@ public final class UNet2DModel implements AutoCloseable {
      * @return float32 [N, out_channels, H, W], owned by the sample's manager
      */
     public NDArray forward(NDArray sample, NDArray timestep) {
-        return forward(sample, timestep, null, ActivationProbe.NONE);
+        return forward(sample, timestep, null, training, ActivationProbe.NONE);
     }
 
     /**
-     * Predicts the noise of a class-conditional model ({@code num_class_embeds} set): the class
+     * The training forward of a class-conditional model ({@code num_class_embeds} set): the class
      * embedding is added to the timestep embedding.
      *
-     * @param classLabels integer class indices in [0, num_class_embeds), shape [N] or scalar; must be
-     *     null exactly when the model is unconditional
+     * @param classLabels integer class indices in [0, num_class_embeds), shape [N], [1] or scalar; must
+     *     be null exactly when the model is unconditional
      */
     public NDArray forward(NDArray sample, NDArray timestep, NDArray classLabels) {
-        return forward(sample, timestep, classLabels, ActivationProbe.NONE);
+        return forward(sample, timestep, classLabels, training, ActivationProbe.NONE);
+    }
+
+    /**
+     * Inference: the forward in evaluation mode (no dropout) with autograd off on this thread for the
+     * call (torch.no_grad), whatever the training flag — what samplers and evaluation call.
+     */
+    public NDArray predict(NDArray sample, NDArray timestep) {
+        return predict(sample, timestep, null);
+    }
+
+    /**
+     * Inference at one timestep for the whole batch, given as a number (fractional values are
+     * allowed, as the Euler-type samplers use; diffusers passes them as float32, and so does this).
+     */
+    public NDArray predict(NDArray sample, double timestep) {
+        return predict(sample, sample.getManager().create((float) timestep), null);
+    }
+
+    /** Inference for a class-conditional model; see {@link #predict(NDArray, NDArray)}. */
+    public NDArray predict(NDArray sample, NDArray timestep, NDArray classLabels) {
+        boolean gradMode = JniUtils.isGradMode();
+        if (gradMode) {
+            JniUtils.setGradMode(false);
+        }
+        try {
+            return forward(sample, timestep, classLabels, false, ActivationProbe.NONE);
+        } finally {
+            if (gradMode) {
+                JniUtils.setGradMode(true);
+            }
+        }
     }
 
     NDArray forward(NDArray sample, NDArray timestep, NDArray classLabels, ActivationProbe probe) {
+        return forward(sample, timestep, classLabels, training, probe);
+    }
+
+    private NDArray forward(NDArray sample, NDArray timestep, NDArray classLabels, boolean training,
+            ActivationProbe probe) {
         long n = checkSample(sample);
         NDManager m = sample.getManager();
         NDArray x = config.centerInputSample() ? sample.mul(2).sub(1) : sample;
@@ -414,11 +459,41 @@ public final class UNet2DModel implements AutoCloseable {
     }
 
     /**
-     * The live parameters, by diffusers state-dict name, in diffusers' registration order
+     * The live parameters, by diffusers state-dict name, in the order the forward uses them
      * (unmodifiable map; the arrays are the model's own — update them in place to train).
      */
     public Map<String, NDArray> parameters() {
         return Collections.unmodifiableMap(parameters);
+    }
+
+    /**
+     * Overwrites every parameter in place with a copy of the given values (e.g. restoring a
+     * checkpoint, or swapping in EMA weights). Names as {@link #fromParameters}; all-or-nothing: the
+     * whole map is checked before anything is written.
+     *
+     * @throws IllegalArgumentException listing every missing, unexpected or misshapen tensor
+     */
+    public void loadParameters(Map<String, NDArray> values) {
+        Map<String, String> byName = StateDict.canonicalNames(values.keySet(), "the weights");
+        Map<String, Shape> shapes = new LinkedHashMap<>();
+        Map<String, DataType> types = new LinkedHashMap<>();
+        byName.forEach((canonical, key) -> {
+            shapes.put(canonical, values.get(key).getShape());
+            types.put(canonical, values.get(key).getDataType());
+        });
+        Map<String, Shape> expected = new LinkedHashMap<>();
+        parameters.forEach((name, a) -> expected.put(name, a.getShape()));
+        StateDict.check(expected, shapes, types, "the weights");
+        parameters.forEach((name, p) -> {
+            NDArray v = values.get(byName.get(name));
+            if (v.getDataType() == DataType.FLOAT32) {
+                p.set(v.toByteBuffer());
+            } else {
+                try (NDArray f = v.toType(DataType.FLOAT32, true)) {
+                    p.set(f.toByteBuffer());
+                }
+            }
+        });
     }
 
     /** The number of scalar parameters. */

@@ -19,4 +19,30 @@ public interface Denoiser {
 
     /** What {@link #predict} returns: ε, x₀ or v. */
     PredictionType predictionType();
+
+    /** The network call of a denoiser: output for batch x at timestep t (in x's manager). */
+    @FunctionalInterface
+    interface Prediction {
+        NDArray apply(NDArray x, double t);
+    }
+
+    /**
+     * A denoiser from a function, e.g. a UNet:
+     * {@code Denoiser.of(EPSILON, (x, t) -> unet.predict(x, x.getManager().full(new Shape(n), (float) t)))}.
+     */
+    static Denoiser of(PredictionType predictionType, Prediction prediction) {
+        java.util.Objects.requireNonNull(predictionType, "predictionType");
+        java.util.Objects.requireNonNull(prediction, "prediction");
+        return new Denoiser() {
+            @Override
+            public NDArray predict(NDArray x, double t) {
+                return prediction.apply(x, t);
+            }
+
+            @Override
+            public PredictionType predictionType() {
+                return predictionType;
+            }
+        };
+    }
 }

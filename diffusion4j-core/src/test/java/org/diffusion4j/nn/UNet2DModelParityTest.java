@@ -32,8 +32,11 @@ class UNet2DModelParityTest {
     private static Map<String, float[]> recorded;
     private static NDArray out;
 
+    private static int threads;
+
     @BeforeAll
     static void runForward() throws IOException {
+        threads = IntraOpThreads.useOne();
         manager = NDManager.newBaseManager();
         model = UNet2DModel.load(UNET, manager);
         io = SafeTensors.read(FIXTURES.resolve("reference/unet_io.safetensors"));
@@ -45,6 +48,7 @@ class UNet2DModelParityTest {
 
     @AfterAll
     static void close() {
+        IntraOpThreads.restore(threads);
         model.close();
         manager.close();
     }

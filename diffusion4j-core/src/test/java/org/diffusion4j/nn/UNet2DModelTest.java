@@ -29,15 +29,26 @@ import org.junit.jupiter.api.io.TempDir;
 class UNet2DModelTest {
     private static final Path UNET = UNet2DModelParityTest.UNET;
     private static NDManager manager;
+    private static int threads;
 
     @BeforeAll
     static void open() {
         manager = NDManager.newBaseManager();
+        threads = IntraOpThreads.useOne();
     }
 
     @AfterAll
     static void close() {
+        IntraOpThreads.restore(threads);
         manager.close();
+    }
+
+    /** A very small model for the tests that do not need a realistic size: 8×8, [8, 16], attention at 4×4. */
+    static UNet2DConfig micro() {
+        return UNet2DConfig.builder().setSampleSize(8).setInChannels(1).setOutChannels(1).setBlockOutChannels(8, 16)
+                .setDownBlockTypes(UNet2DConfig.DownBlockType.DOWN_BLOCK_2D, UNet2DConfig.DownBlockType.ATTN_DOWN_BLOCK_2D)
+                .setUpBlockTypes(UNet2DConfig.UpBlockType.ATTN_UP_BLOCK_2D, UNet2DConfig.UpBlockType.UP_BLOCK_2D)
+                .optLayersPerBlock(1).optNormNumGroups(4).optAttentionHeadDim(null).build();
     }
 
     private static NDArray fixtureIo(String name, NDManager m) throws IOException {
@@ -79,7 +90,19 @@ class UNet2DModelTest {
         assertEquals(weights.names(), new java.util.TreeSet<>(shapes.keySet()), "exactly diffusers' state-dict keys");
         shapes.forEach((name, shape) -> assertArrayEquals(weights.info(name).shape(), shape.getShape(), name));
         assertEquals(List.of("conv_in.weight", "conv_in.bias", "time_embedding.linear_1.weight"),
-                new ArrayList<>(shapes.keySet()).subList(0, 3), "registration order");
+                new ArrayList<>(shapes.keySet()).subList(0, 3), "forward order");
+    }
+
+    /** diffusers: heads = channels // attention_head_dim, inner width heads · head_dim (may be < channels). */
+    @Test
+    void headDimNotDividingTheChannelsNarrowsTheAttention() {
+        UNet2DConfig c = micro().toBuilder().optAttentionHeadDim(5).build();
+        Map<String, Shape> shapes = UNet2DModel.parameterShapes(c);
+        assertEquals(new Shape(15, 16), shapes.get("mid_block.attentions.0.to_q.weight"), "3 heads of 5");
+        assertEquals(new Shape(16, 15), shapes.get("mid_block.attentions.0.to_out.0.weight"));
+        try (UNet2DModel model = UNet2DModel.create(c, manager, 3); NDManager step = manager.newSubManager()) {
+            assertEquals(new Shape(2, 1, 8, 8), model.predict(step.randomNormal(new Shape(2, 1, 8, 8)), 10).getShape());
+        }
     }
 
     @Test
@@ -111,7 +134,7 @@ class UNet2DModelTest {
             for (float v : emb) {
                 var += v * v;
             }
-            assertEquals(1.0, var / emb.length, 0.1);
+            assertEquals(1.0, var / emb.length, 0.16); // 4 standard errors for 1280 draws
         }
     }
 
@@ -123,7 +146,7 @@ class UNet2DModelTest {
 
     @Test
     void saveThenLoadIsBitIdentical(@TempDir Path dir) throws IOException {
-        UNet2DConfig c = UNet2DConfig.tiny().toBuilder().optNumClassEmbeds(3).build();
+        UNet2DConfig c = micro().toBuilder().optNumClassEmbeds(3).build();
         try (UNet2DModel model = UNet2DModel.create(c, manager, 7)) {
             model.save(dir.resolve("unet"));
             SafeTensors st = SafeTensors.read(dir.resolve("unet/diffusion_pytorch_model.safetensors"));
@@ -137,7 +160,7 @@ class UNet2DModelTest {
                 for (String name : model.parameters().keySet()) {
                     assertArrayEquals(model.parameters().get(name).toFloatArray(), back.parameters().get(name).toFloatArray(), name);
                 }
-                NDArray x = step.randomNormal(new Shape(1, 1, 28, 28));
+                NDArray x = step.randomNormal(new Shape(1, 1, 8, 8));
                 NDArray t = step.create(500L);
                 NDArray y = step.create(2L);
                 assertArrayEquals(model.forward(x, t, y).toFloatArray(), back.forward(x, t, y).toFloatArray());
@@ -207,9 +230,9 @@ class UNet2DModelTest {
 
     @Test
     void classConditioningAddsTheLabelEmbeddingToTheTimeEmbedding() {
-        UNet2DConfig c = UNet2DConfig.tiny().toBuilder().optNumClassEmbeds(10).build();
+        UNet2DConfig c = micro().toBuilder().optNumClassEmbeds(10).build();
         try (UNet2DModel model = UNet2DModel.create(c, manager, 1); NDManager step = manager.newSubManager()) {
-            NDArray x = step.randomNormal(new Shape(2, 1, 28, 28));
+            NDArray x = step.randomNormal(new Shape(2, 1, 8, 8));
             NDArray t = step.create(new long[] {10, 10});
             Map<String, float[]> rec = new LinkedHashMap<>();
             NDArray out = model.forward(x, t, step.create(new long[] {4, 9}), (n, v) -> rec.put(n, v.toFloatArray()));
@@ -237,9 +260,9 @@ class UNet2DModelTest {
 
     @Test
     void dropoutOnlyInTrainingMode() {
-        UNet2DConfig c = UNet2DConfig.tiny().toBuilder().optDropout(0.5).build();
+        UNet2DConfig c = micro().toBuilder().optDropout(0.5).build();
         try (UNet2DModel model = UNet2DModel.create(c, manager, 1); NDManager step = manager.newSubManager()) {
-            NDArray x = step.randomNormal(new Shape(1, 1, 28, 28));
+            NDArray x = step.randomNormal(new Shape(1, 1, 8, 8));
             NDArray t = step.create(100L);
             float[] eval1 = model.forward(x, t).toFloatArray();
             assertArrayEquals(eval1, model.forward(x, t).toFloatArray(), "deterministic in eval mode");
@@ -252,20 +275,82 @@ class UNet2DModelTest {
 
     @Test
     void badInputsAreRefused() {
-        try (UNet2DModel model = UNet2DModel.create(UNet2DConfig.tiny(), manager, 1); NDManager step = manager.newSubManager()) {
+        try (UNet2DModel model = UNet2DModel.create(micro(), manager, 1); NDManager step = manager.newSubManager()) {
             NDArray t = step.create(1L);
-            assertThrows(IllegalArgumentException.class, () -> model.forward(step.zeros(new Shape(1, 3, 28, 28)), t));
-            assertThrows(IllegalArgumentException.class, () -> model.forward(step.zeros(new Shape(1, 1, 30, 28)), t));
-            assertThrows(IllegalArgumentException.class, () -> model.forward(step.zeros(new Shape(1, 1, 28, 28), DataType.FLOAT64), t));
-            assertThrows(IllegalArgumentException.class, () -> model.forward(step.zeros(new Shape(2, 1, 28, 28)), step.create(new long[] {1, 2, 3})));
+            assertThrows(IllegalArgumentException.class, () -> model.forward(step.zeros(new Shape(1, 3, 8, 8)), t));
+            assertThrows(IllegalArgumentException.class, () -> model.forward(step.zeros(new Shape(1, 1, 9, 8)), t));
+            assertThrows(IllegalArgumentException.class, () -> model.forward(step.zeros(new Shape(1, 1, 8, 8), DataType.FLOAT64), t));
+            assertThrows(IllegalArgumentException.class, () -> model.forward(step.zeros(new Shape(2, 1, 8, 8)), step.create(new long[] {1, 2, 3})));
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> model.forward(step.zeros(new Shape(1, 1, 28, 28)), t, step.create(1L)));
+                    () -> model.forward(step.zeros(new Shape(1, 1, 8, 8)), t, step.create(1L)));
             assertTrue(e.getMessage().contains("unconditional"), e.getMessage());
             // scalar, [1] and [N] timesteps broadcast alike
-            NDArray x = step.randomNormal(new Shape(2, 1, 28, 28));
+            NDArray x = step.randomNormal(new Shape(2, 1, 8, 8));
             float[] a = model.forward(x, step.create(5L)).toFloatArray();
             assertArrayEquals(a, model.forward(x, step.create(new long[] {5})).toFloatArray());
             assertArrayEquals(a, model.forward(x, step.create(new float[] {5f, 5f})).toFloatArray());
+        }
+    }
+
+    @Test
+    void predictIsInferenceOnAnyThread() throws Exception {
+        UNet2DConfig c = micro().toBuilder().optDropout(0.3).build();
+        try (UNet2DModel model = UNet2DModel.create(c, manager, 5); NDManager step = manager.newSubManager()) {
+            NDArray x = step.randomNormal(new Shape(1, 1, 8, 8));
+            NDArray t = step.create(77L);
+            float[] eval = model.forward(x, t).toFloatArray();
+            model.setTraining(true);
+            assertArrayEquals(eval, model.predict(x, t).toFloatArray(), "no dropout in predict");
+            assertArrayEquals(eval, model.predict(x, 77.0).toFloatArray(), "a number timestep is the same");
+            boolean[] recorded = new boolean[2];
+            boolean[] gradModeAfter = new boolean[1];
+            Thread worker = new Thread(() -> {
+                // libtorch turns gradient mode on by default on threads other than the engine's
+                try (NDManager w = step.newSubManager()) {
+                    recorded[0] = hasHistory(model.forward(x, t).sum(), w);
+                    recorded[1] = hasHistory(model.predict(x, t).sum(), w);
+                    gradModeAfter[0] = ai.djl.pytorch.jni.JniUtils.isGradMode();
+                }
+            });
+            worker.start();
+            worker.join();
+            assertTrue(recorded[0], "forward records autograd history when the thread's grad mode is on");
+            assertFalse(recorded[1], "predict records none");
+            assertTrue(gradModeAfter[0], "predict restores the thread's gradient mode");
+        }
+    }
+
+    /** Whether backward can run from this scalar, i.e. the forward recorded autograd history. */
+    private static boolean hasHistory(NDArray scalar, NDManager m) {
+        try {
+            ai.djl.pytorch.jni.JniUtils.backward((ai.djl.pytorch.engine.PtNDArray) scalar,
+                    (ai.djl.pytorch.engine.PtNDArray) m.ones(new Shape()), false, false);
+            return true;
+        } catch (ai.djl.engine.EngineException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void loadParametersCopiesInPlaceAndChecksFirst() {
+        UNet2DConfig c = micro();
+        try (UNet2DModel a = UNet2DModel.create(c, manager, 1); UNet2DModel b = UNet2DModel.create(c, manager, 2);
+                NDManager step = manager.newSubManager()) {
+            NDArray x = step.randomNormal(new Shape(1, 1, 8, 8));
+            NDArray t = step.create(300L);
+            NDArray before = b.parameters().get("conv_in.weight");
+            float[] original = before.toFloatArray();
+            Map<String, NDArray> partial = new LinkedHashMap<>(a.parameters());
+            partial.remove("conv_out.bias");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.loadParameters(partial));
+            assertTrue(e.getMessage().contains("1 missing tensors: conv_out.bias"), e.getMessage());
+            assertArrayEquals(original, before.toFloatArray(), "nothing written on refusal");
+            b.loadParameters(a.parameters());
+            assertTrue(before == b.parameters().get("conv_in.weight"), "same arrays, updated in place");
+            assertArrayEquals(a.predict(x, t).toFloatArray(), b.predict(x, t).toFloatArray());
+            try (UNet2DModel copy = UNet2DModel.fromParameters(c, a.parameters(), manager)) {
+                assertArrayEquals(a.predict(x, t).toFloatArray(), copy.predict(x, t).toFloatArray());
+            }
         }
     }
 
