@@ -125,38 +125,7 @@ public final class ModelFolder {
         AtomicFiles.writeString(modelIndexFile(), ddpmModelIndexJson());
     }
 
-    /**
-     * A diffusers {@code DDPMScheduler} {@code scheduler_config.json} with every field diffusers 0.31
-     * writes, keys sorted; the schedule and prediction type are the training run's, the rest are
-     * DDPMScheduler's defaults (fixed_small variance, sample clipping to [-1, 1], leading spacing).
-     *
-     * @param betaSchedule the diffusers {@code beta_schedule} name, e.g. {@code linear}
-     * @param predictionType the diffusers {@code prediction_type}, e.g. {@code epsilon}
-     */
-    public static String ddpmSchedulerConfigJson(String betaSchedule, int numTrainTimesteps, double betaStart,
-            double betaEnd, String predictionType) {
-        JsonObject o = new JsonObject();
-        o.addProperty("_class_name", "DDPMScheduler");
-        o.addProperty("_diffusers_version", DIFFUSERS_VERSION);
-        o.addProperty("beta_end", betaEnd);
-        o.addProperty("beta_schedule", betaSchedule);
-        o.addProperty("beta_start", betaStart);
-        o.addProperty("clip_sample", true);
-        o.addProperty("clip_sample_range", 1.0);
-        o.addProperty("dynamic_thresholding_ratio", 0.995);
-        o.addProperty("num_train_timesteps", numTrainTimesteps);
-        o.addProperty("prediction_type", predictionType);
-        o.addProperty("rescale_betas_zero_snr", false);
-        o.addProperty("sample_max_value", 1.0);
-        o.addProperty("steps_offset", 0);
-        o.addProperty("thresholding", false);
-        o.addProperty("timestep_spacing", "leading");
-        o.add("trained_betas", com.google.gson.JsonNull.INSTANCE);
-        o.addProperty("variance_type", "fixed_small");
-        return new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(o) + "\n";
-    }
-
-    /** Writes {@code scheduler/scheduler_config.json} atomically. */
+    /** Writes {@code scheduler/scheduler_config.json} atomically (the text of a {@code SchedulerConfig}). */
     public void writeSchedulerConfig(String json) throws IOException {
         AtomicFiles.writeString(schedulerConfigFile(), json);
     }

@@ -17,17 +17,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
-import org.diffusion4j.diffusion.PredictionType;
+import org.diffusion4j.diffusion.GaussianDiffusion;
+import org.diffusion4j.diffusion.Losses;
 import org.diffusion4j.io.CheckpointException;
 import org.diffusion4j.io.ModelFolder;
 import org.diffusion4j.sampling.NoiseSource;
-import org.diffusion4j.schedule.NoiseSchedule;
 
 /**
  * Trains a noise predictor by Algorithm 1 of Ho et al. 2020: repeat { x₀ ~ data; t ~ U{0..T−1};
  * ε ~ N(0, I); x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε (Eq. 4); gradient step on ‖target − model(x_t, t)‖² }
  * with target ε, x₀ or v per {@link TrainConfig#predictionType()} and optional Min-SNR-γ weights
- * (Hang et al. 2023). The step is AdamW with linear warm-up and global-norm clipping, followed by
+ * (Hang et al. 2023), computed by {@link GaussianDiffusion} and {@link Losses}. The step is AdamW with linear warm-up and global-norm clipping, followed by
  * an EMA update of the weights.
  *
  * <h2>Reproducibility</h2>
@@ -62,9 +62,7 @@ public final class DiffusionTrainer {
     private final AdamW optimizer;
     private final Ema ema;
     private final NoiseSource noise;
-    private final double[] sqrtAlphaCumprod;
-    private final double[] sqrtOneMinusAlphaCumprod;
-    private final double[] lossWeights;
+    private final GaussianDiffusion diffusion;
 
     private long step;
     private long skippedSteps;
@@ -128,16 +126,7 @@ public final class DiffusionTrainer {
             throw new IllegalArgumentException("the model has no parameters to train");
         }
         this.manager = b.manager != null ? b.manager : parameters.values().iterator().next().getManager();
-        NoiseSchedule schedule = config.noiseSchedule();
-        int n = schedule.numTimesteps();
-        sqrtAlphaCumprod = new double[n];
-        sqrtOneMinusAlphaCumprod = new double[n];
-        lossWeights = new double[n];
-        for (int t = 0; t < n; t++) {
-            sqrtAlphaCumprod[t] = schedule.sqrtAlphaCumprod(t);
-            sqrtOneMinusAlphaCumprod[t] = schedule.sqrtOneMinusAlphaCumprod(t);
-            lossWeights[t] = lossWeight(config.lossWeighting(), config.predictionType(), schedule.snr(t), config.snrGamma());
-        }
+        this.diffusion = new GaussianDiffusion(config.noiseSchedule());
         this.noise = NoiseSource.seeded(streamSeed(config.seed(), STREAM_NOISE, 0));
         this.ema = new Ema(parameters, manager, config.emaDecay(), config.emaWarmup());
         this.optimizer = new AdamW(parameters, manager, config.adamBeta1(), config.adamBeta2(), config.adamEpsilon(),
@@ -155,24 +144,6 @@ public final class DiffusionTrainer {
         return new Builder(config, model, data);
     }
 
-    /**
-     * The loss weight of a timestep with signal-to-noise ratio {@code snr} = ᾱ/(1−ᾱ). Min-SNR-γ
-     * (Hang et al. 2023, Eq. 8 and Sec. 3.4) weights the x₀-loss by min(SNR, γ); expressed for the
-     * ε-loss that is min(SNR, γ)/SNR and for the v-loss min(SNR, γ)/(SNR + 1).
-     */
-    public static double lossWeight(TrainConfig.LossWeighting weighting, PredictionType prediction, double snr,
-            double gamma) {
-        if (weighting == TrainConfig.LossWeighting.NONE) {
-            return 1.0;
-        }
-        double clipped = Math.min(snr, gamma);
-        return switch (prediction) {
-            case EPSILON -> clipped / snr;
-            case SAMPLE -> clipped;
-            case V_PREDICTION -> clipped / (snr + 1);
-        };
-    }
-
     /** A seed for random stream {@code stream} at step {@code step}, well mixed (SplitMix64 finaliser). */
     static long streamSeed(long seed, long stream, long step) {
         long z = seed * 0x9E3779B97F4A7C15L + stream * 0xD1B54A32D192ED03L + step * 0xC2B2AE3D27D4EB4FL;
@@ -186,7 +157,7 @@ public final class DiffusionTrainer {
         SplittableRandom r = new SplittableRandom(streamSeed(config.seed(), STREAM_TIMESTEPS, step));
         long[] t = new long[batchSize];
         for (int i = 0; i < batchSize; i++) {
-            t[i] = r.nextInt(sqrtAlphaCumprod.length);
+            t[i] = r.nextInt(diffusion.numTimesteps());
         }
         return t;
     }
@@ -241,25 +212,15 @@ public final class DiffusionTrainer {
         NDArray labels = batch.size() > 1 ? batch.get(1) : null;
         int b = Math.toIntExact(x0.getShape().get(0));
         long[] t = timestepsAt(s, b);
-        float[] a = new float[b];
-        float[] sigma = new float[b];
-        float[] w = new float[b];
-        boolean weighted = config.lossWeighting() != TrainConfig.LossWeighting.NONE;
+        int[] ti = new int[b];
         for (int i = 0; i < b; i++) {
-            a[i] = (float) sqrtAlphaCumprod[(int) t[i]];
-            sigma[i] = (float) sqrtOneMinusAlphaCumprod[(int) t[i]];
-            w[i] = (float) lossWeights[(int) t[i]];
+            ti[i] = (int) t[i];
         }
-        Shape column = new Shape(b, 1, 1, 1);
-        NDArray sqrtAlphaBar = sub.create(a, column);
-        NDArray sqrtOneMinusAlphaBar = sub.create(sigma, column);
         NDArray epsilon = noise.normal(sub, x0.getShape(), s);
-        NDArray xt = x0.mul(sqrtAlphaBar).add(epsilon.mul(sqrtOneMinusAlphaBar)); // Eq. 4 of Ho et al. 2020
-        NDArray target = switch (config.predictionType()) {
-            case EPSILON -> epsilon;
-            case SAMPLE -> x0;
-            case V_PREDICTION -> epsilon.mul(sqrtAlphaBar).sub(x0.mul(sqrtOneMinusAlphaBar));
-        };
+        NDArray xt = diffusion.qSample(x0, ti, epsilon); // Eq. 4 of Ho et al. 2020
+        NDArray target = diffusion.trainingTarget(config.predictionType(), x0, epsilon, ti);
+        double[] weights = config.lossWeighting() == TrainConfig.LossWeighting.MIN_SNR
+                ? diffusion.minSnrWeights(ti, config.snrGamma(), config.predictionType()) : null;
         NDArray timesteps = sub.create(t, new Shape(b));
         Engine.getInstance().setRandomSeed((int) streamSeed(config.seed(), STREAM_DROPOUT, s));
         model.setTraining(true);
@@ -267,8 +228,9 @@ public final class DiffusionTrainer {
         t0 = lap(Phase.DATA, t0);
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             NDArray prediction = model.forward(xt, timesteps, model.isClassConditional() ? labels : null);
-            NDArray perSample = prediction.sub(target).square().reshape(b, -1).mean(new int[] {1});
-            loss = weighted ? perSample.mul(sub.create(w)).mean() : perSample.mean();
+            NDArray perSample = weights == null ? Losses.lossSimple(prediction, target)
+                    : Losses.lossSimple(prediction, target, weights);
+            loss = perSample.mean();
             t0 = lap(Phase.FORWARD, t0);
             collector.backward(loss);
         }

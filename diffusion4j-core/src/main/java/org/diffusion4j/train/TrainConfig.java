@@ -19,6 +19,7 @@ import java.util.TreeSet;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.io.AtomicFiles;
 import org.diffusion4j.nn.UNet2DConfig;
+import org.diffusion4j.sampling.SchedulerConfig;
 import org.diffusion4j.schedule.BetaSchedule;
 import org.diffusion4j.schedule.NoiseSchedule;
 
@@ -302,8 +303,7 @@ public final class TrainConfig {
 
     /** The {@code scheduler/scheduler_config.json} text of a DDPMScheduler with this run's schedule. */
     public String schedulerConfigJson() {
-        return org.diffusion4j.io.ModelFolder.ddpmSchedulerConfigJson(betaSchedule.diffusersName(), numTrainTimesteps,
-                betaStart, betaEnd, predictionType.diffusersName());
+        return SchedulerConfig.ddpmDefaults(betaSchedule, numTrainTimesteps, betaStart, betaEnd, predictionType).toJson();
     }
 
     /**

@@ -338,17 +338,6 @@ class DiffusionTrainerTest {
     }
 
     @Test
-    void minSnrWeightsClosedForm() {
-        double snr = 20;
-        double gamma = 5;
-        assertEquals(0.25, DiffusionTrainer.lossWeight(TrainConfig.LossWeighting.MIN_SNR, PredictionType.EPSILON, snr, gamma), 1e-15);
-        assertEquals(5.0, DiffusionTrainer.lossWeight(TrainConfig.LossWeighting.MIN_SNR, PredictionType.SAMPLE, snr, gamma), 1e-15);
-        assertEquals(5.0 / 21, DiffusionTrainer.lossWeight(TrainConfig.LossWeighting.MIN_SNR, PredictionType.V_PREDICTION, snr, gamma), 1e-15);
-        assertEquals(1.0, DiffusionTrainer.lossWeight(TrainConfig.LossWeighting.MIN_SNR, PredictionType.EPSILON, 0.5, gamma), 1e-15);
-        assertEquals(1.0, DiffusionTrainer.lossWeight(TrainConfig.LossWeighting.NONE, PredictionType.SAMPLE, snr, gamma), 0);
-    }
-
-    @Test
     void vPredictionAndMinSnrTrain() {
         TrainConfig config = configBuilder(17).optPredictionType(PredictionType.V_PREDICTION)
                 .optLossWeighting(TrainConfig.LossWeighting.MIN_SNR, 5).build();
