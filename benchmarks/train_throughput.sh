@@ -10,7 +10,13 @@
 # The peer needs Debian's python3-torch (apt-get install -y python3-torch).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ -z "${PEER:-}" ]; then  # ../shared from the main checkout, ../../shared from a worktree under wt/
+    for p in ../shared/peers/torch_ddpm.py ../../shared/peers/torch_ddpm.py; do
+        [ -f "$p" ] && PEER=$p && break
+    done
+fi
 PEER=${PEER:-../shared/peers/torch_ddpm.py}
+[ -f "$PEER" ] || { echo "peer script $PEER not found; set PEER=/path/to/torch_ddpm.py" >&2; exit 2; }
 CH=${CH:-32}
 BATCH=${BATCH:-128}
 ITERS=${ITERS:-8}

@@ -120,6 +120,37 @@ public final class ModelFolder {
         return arr;
     }
 
+    /**
+     * Checks that this is a diffusers UNet2DModel + DDPM-family scheduler folder: {@code
+     * model_index.json} names a pipeline with a {@code unet} entry, and the UNet config, the UNet
+     * weights (safetensors) and the scheduler config exist.
+     *
+     * @throws CheckpointException naming the missing or wrong file and what belongs there
+     */
+    public void requireDiffusersLayout() throws IOException {
+        Path index = modelIndexFile();
+        if (!Files.isRegularFile(index)) {
+            throw new CheckpointException(index + ": missing; a diffusers model folder holds model_index.json, "
+                    + UNET + "/ and " + SCHEDULER + "/ (train one with: diffusion4j train --out " + root + ")");
+        }
+        JsonObject o;
+        try {
+            o = com.google.gson.JsonParser.parseString(Files.readString(index, java.nio.charset.StandardCharsets.UTF_8))
+                    .getAsJsonObject();
+        } catch (RuntimeException e) {
+            throw new CheckpointException(index + ": not a JSON object (" + e.getMessage() + ")", e);
+        }
+        if (!o.has("_class_name") || !o.has(UNET)) {
+            throw new CheckpointException(index + ": expected \"_class_name\" and a \"unet\" entry, as diffusers' "
+                    + "DDPMPipeline writes");
+        }
+        for (Path p : List.of(unetConfigFile(), unetWeightsFile(), schedulerConfigFile())) {
+            if (!Files.isRegularFile(p)) {
+                throw new CheckpointException(p + ": missing from the model folder " + root);
+            }
+        }
+    }
+
     /** Writes {@code model_index.json} atomically. */
     public void writeModelIndex() throws IOException {
         AtomicFiles.writeString(modelIndexFile(), ddpmModelIndexJson());

@@ -46,6 +46,23 @@ class ModelFolderTest {
     }
 
     @Test
+    void diffusersLayoutIsChecked(@TempDir Path tmp) throws IOException {
+        ModelFolder f = new ModelFolder(tmp);
+        CheckpointException e = assertThrows(CheckpointException.class, f::requireDiffusersLayout);
+        assertTrue(e.getMessage().contains("model_index.json: missing"), e.getMessage());
+        f.writeModelIndex();
+        e = assertThrows(CheckpointException.class, f::requireDiffusersLayout);
+        assertTrue(e.getMessage().contains("config.json: missing"), e.getMessage());
+        try (NDManager m = NDManager.newBaseManager()) {
+            f.writeUnet("{}\n", Map.of("w", m.create(new float[] {1f})));
+        }
+        e = assertThrows(CheckpointException.class, f::requireDiffusersLayout);
+        assertTrue(e.getMessage().contains("scheduler_config.json: missing"), e.getMessage());
+        f.writeSchedulerConfig("{}\n");
+        f.requireDiffusersLayout();
+    }
+
+    @Test
     void checkpointIsSealedByAManifestListingEveryFile(@TempDir Path tmp) throws IOException {
         ModelFolder f = new ModelFolder(tmp);
         Path dir = f.writeCheckpoint(7, files(7));
