@@ -36,7 +36,6 @@ class TrainConfigTest {
         assertEquals(0.1, u.dropout());
         // ../shared/peers/torch_ddpm.py bench --ch 32 prints "params 1623169"
         assertEquals(1_623_169, parameterCount(u));
-        assertEquals(2e-4, c.learningRate());
         assertEquals(PredictionType.EPSILON, c.predictionType());
         assertEquals(BetaSchedule.LINEAR, c.betaSchedule());
         assertEquals(1000, c.numTrainTimesteps());
@@ -65,7 +64,6 @@ class TrainConfigTest {
     void missingKeysTakeDefaults() {
         TrainConfig c = TrainConfig.parse("{\"model\": " + TrainConfig.preset("tiny").modelJson() + "}", "x.json");
         assertEquals(128, c.batchSize());
-        assertEquals(2e-4, c.learningRate());
         assertEquals(0.9, c.adamBeta1());
         assertEquals(0.999, c.adamBeta2());
         assertEquals(1e-8, c.adamEpsilon());
