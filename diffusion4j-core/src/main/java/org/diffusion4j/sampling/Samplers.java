@@ -25,7 +25,12 @@ public final class Samplers {
         Map<String, Factory> m = new LinkedHashMap<>();
         m.put("ddpm", Ddpm::new);
         m.put("ddim", Ddim::new);
-        // solvers register here, one line each, e.g. m.put("euler", Euler::new);
+        m.put("euler", Euler::new);
+        m.put("heun", Heun::new);
+        m.put("dpm-solver++", DpmSolverPP::new);
+        m.put("euler-maruyama", EulerMaruyama::new);
+        m.put("pc", PredictorCorrector::new);
+        m.put("langevin", Langevin::new);
         FACTORIES = Collections.unmodifiableMap(m);
     }
 

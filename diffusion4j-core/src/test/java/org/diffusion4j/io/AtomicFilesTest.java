@@ -22,6 +22,17 @@ class AtomicFilesTest {
     }
 
     @Test
+    void newFilesAreWorldReadableAndReplacedFilesKeepTheirMode() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"));
+        Path p = dir.resolve("new.png");
+        AtomicFiles.writeString(p, "x");
+        assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p)));
+        Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw----"));
+        AtomicFiles.writeString(p, "y");
+        assertEquals("rw-rw----", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p)));
+    }
+
+    @Test
     void aWriterThatFailsHalfwayLeavesTheOldFileAndNoTemporary() throws Exception {
         Path p = dir.resolve("a.json");
         AtomicFiles.writeString(p, "good");

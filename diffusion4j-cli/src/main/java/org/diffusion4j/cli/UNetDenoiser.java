@@ -1,0 +1,49 @@
+package org.diffusion4j.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.Arrays;
+import org.diffusion4j.diffusion.PredictionType;
+import org.diffusion4j.nn.UNet2DModel;
+import org.diffusion4j.sampling.Denoiser;
+
+/**
+ * A {@link UNet2DModel} as a {@link Denoiser}: inference mode (no autograd, no dropout), one
+ * timestep for the batch, and for a class-conditional model one class label per batch row.
+ */
+final class UNetDenoiser implements Denoiser {
+
+    private final UNet2DModel unet;
+    private final PredictionType predictionType;
+    private final long[] labels;
+
+    /** An unconditional denoiser. */
+    UNetDenoiser(UNet2DModel unet, PredictionType predictionType) {
+        this(unet, predictionType, null);
+    }
+
+    /** A class-conditional denoiser: batch row j gets {@code labels[j]} (null for an unconditional model). */
+    UNetDenoiser(UNet2DModel unet, PredictionType predictionType, long[] labels) {
+        this.unet = unet;
+        this.predictionType = predictionType;
+        this.labels = labels == null ? null : labels.clone();
+    }
+
+    @Override
+    public NDArray predict(NDArray x, double t) {
+        if (labels == null) {
+            return unet.predict(x, t);
+        }
+        if (x.getShape().get(0) != labels.length) {
+            throw new IllegalArgumentException("batch of " + x.getShape().get(0) + " but " + labels.length + " labels "
+                    + Arrays.toString(labels));
+        }
+        NDManager m = x.getManager();
+        return unet.predict(x, m.create((float) t), m.create(labels));
+    }
+
+    @Override
+    public PredictionType predictionType() {
+        return predictionType;
+    }
+}
