@@ -22,12 +22,15 @@ BATCH=${BATCH:-128}
 ITERS=${ITERS:-8}
 THREADS=${THREADS:-2}
 FORWARD_BATCHES=${FORWARD_BATCHES:-"64 256"}
+# Both sides use libtorch's OpenMP; let idle threads sleep instead of spinning (as ./diffusion4j does):
+# on a shared machine spinning costs both of them far more than it saves.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 
 mvn -B -o -q -pl diffusion4j-core,diffusion4j-cli compile dependency:build-classpath \
     -Dmdep.outputFile=target/bench-classpath.txt >/dev/null
 CP="diffusion4j-cli/target/classes:$(cat diffusion4j-cli/target/bench-classpath.txt)"
 
-echo "# load before: $(cut -d' ' -f1-3 /proc/loadavg)   threads $THREADS   ch $CH   batch $BATCH   iters $ITERS"
+echo "# load before: $(cut -d' ' -f1-3 /proc/loadavg)   threads $THREADS   ch $CH   batch $BATCH   iters $ITERS   OMP_WAIT_POLICY $OMP_WAIT_POLICY"
 ours=$(java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$THREADS" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
     -cp "$CP" org.diffusion4j.cli.BenchCommand --ch "$CH" --batch "$BATCH" --iters "$ITERS" \
     --forward-batches "$(echo $FORWARD_BATCHES | tr ' ' ',')" 2>/dev/null)

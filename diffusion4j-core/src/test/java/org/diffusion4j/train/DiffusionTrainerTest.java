@@ -22,7 +22,6 @@ import org.diffusion4j.io.ModelFolder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-@org.junit.jupiter.api.extension.ExtendWith(SingleThreaded.class)
 class DiffusionTrainerTest {
 
     static final int SIZE = 8;
