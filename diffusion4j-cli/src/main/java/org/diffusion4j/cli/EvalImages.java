@@ -155,8 +155,18 @@ final class EvalImages {
         }
         Npy npy = Npy.read(path);
         long[] shape = checkShape(path, npy.shape());
-        Images set = fromFloats(npy.floats(), shape[0] + " images from " + path + " (" + npy.dtype() + ", read as values in [-1, 1])");
-        return set;
+        float[] v = npy.floats();
+        float min = Float.POSITIVE_INFINITY, max = Float.NEGATIVE_INFINITY;
+        for (float x : v) {
+            min = Math.min(min, x);
+            max = Math.max(max, x);
+        }
+        if (!(min >= -2 && max <= 2)) {
+            throw new IOException(path + ": float values run from " + min + " to " + max + ", but float images are read as "
+                    + "model-range values in [-1, 1] (pixel/127.5 - 1); save 8-bit pixels as np.uint8 instead");
+        }
+        return fromFloats(v, shape[0] + " images from " + path + " (" + npy.dtype() + ", read as values in [-1, 1]"
+                + (min >= 0 ? "; note: all values are >= 0, were they in [0, 1]? then rescale as 2x - 1" : "") + ")");
     }
 
     private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");

@@ -92,6 +92,38 @@ class EvalCommandTest {
         }
     }
 
+    /** A float .npy in [-1, 1] (as 'sample --out-raw' writes) scores as its 8-bit pixels; pixel-valued floats are refused. */
+    @Test
+    void floatNpyIsReadAsModelRangeValues() throws Exception {
+        QualityFixtures.assumeFashionMnistAndClassifier();
+        byte[] pixels = QualityFixtures.writeTestPngs(dir.resolve("unused"), 40);
+        float[] modelRange = new float[40 * 784];
+        float[] raw = new float[40 * 784];
+        for (int i = 0; i < modelRange.length; i++) {
+            modelRange[i] = (pixels[i] & 0xff) / 127.5f - 1f;
+            raw[i] = pixels[i] & 0xff;
+        }
+        Path u8 = dir.resolve("u8.npy");
+        Path f32 = dir.resolve("f32.npy");
+        Path bad = dir.resolve("pixels.npy");
+        QualityFixtures.writeUint8Npy(u8, pixels, 40);
+        org.diffusion4j.io.Npy.write(f32, modelRange, 40, 1, 28, 28);
+        org.diffusion4j.io.Npy.write(bad, raw, 40, 28, 28);
+        double[] fd = new double[2];
+        Path[] files = {u8, f32};
+        for (int k = 0; k < 2; k++) {
+            Path json = dir.resolve("r" + k + ".json");
+            Cli r = Cli.run("eval", "--samples", files[k].toString(), "--metrics", "fd", "--json", json.toString(), "--no-progress");
+            assertEquals(0, r.exitCode(), r.err());
+            fd[k] = column(JsonParser.parseString(Files.readString(json)).getAsJsonObject(), "samples").get("fd").getAsDouble();
+        }
+        assertEquals(fd[0], fd[1], 1e-9);
+        Cli r = Cli.run("eval", "--samples", bad.toString(), "--metrics", "fd", "--no-progress");
+        assertEquals(1, r.exitCode());
+        assertEquals(1, r.errLines().length, r.err());
+        assertTrue(r.err().contains(bad.toString()) && r.err().contains("np.uint8"), r.err());
+    }
+
     @Test
     void badMetricsValueIsAOneLineError() {
         Cli r = Cli.run("eval", "--samples", dir.toString(), "--metrics", "fd,fid");
