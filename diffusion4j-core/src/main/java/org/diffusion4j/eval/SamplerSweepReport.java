@@ -89,8 +89,9 @@ public final class SamplerSweepReport {
                 + "the same x_T and per-image noise streams for every cell. FD: %s.%n%n",
                 s.model(), s.modelDigest().substring(0, Math.min(12, s.modelDigest().length())), s.images(), s.seed(), s.reference()));
         if (!Double.isNaN(sweep.floorFd())) {
-            b.append(String.format(Locale.ROOT, "Floor: FD %.2f of %s (what a perfect model scores with %d images).%n%n",
-                    sweep.floorFd(), sweep.floorDescription(), s.images()));
+            b.append(String.format(Locale.ROOT, "Floor: FD %.2f of %s (what a perfect model scores with %d images). "
+                    + "Every FD here carries this finite-sample bias, which compresses the ratios to the reference; "
+                    + "use a larger -n for final numbers.%n%n", sweep.floorFd(), sweep.floorDescription(), s.images()));
         }
         b.append("| sampler | steps | network evaluations / image | FD | FD / reference | sampling time (s) | image-evaluations / s |\n");
         b.append("|---|---:|---:|---:|---:|---:|---:|\n");
