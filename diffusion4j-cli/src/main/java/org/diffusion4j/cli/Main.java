@@ -21,7 +21,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Denoising diffusion models (DDPM and family) on the JVM: train, sample, inspect.",
-        subcommands = {InfoCommand.class, ForwardCommand.class, SampleCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {InfoCommand.class, ForwardCommand.class, SampleCommand.class, TrainCommand.class, EvalCommand.class,
+            BenchCommand.class, BenchSamplersCommand.class, TrainClassifierCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Run 'diffusion4j <command> --help' for a command's options."})
 public final class Main implements Runnable {
 

@@ -7,8 +7,6 @@ import ai.djl.ndarray.types.Shape;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,7 +18,6 @@ import org.diffusion4j.io.Gif;
 import org.diffusion4j.io.ImageGrid;
 import org.diffusion4j.io.Tensors;
 import org.diffusion4j.nn.UNet2DModel;
-import org.diffusion4j.sampling.NoiseSource;
 import org.diffusion4j.sampling.Sampler;
 import org.diffusion4j.sampling.SamplerOptions;
 import org.diffusion4j.sampling.Samplers;
@@ -51,7 +48,7 @@ import picocli.CommandLine.Spec;
 final class SampleCommand implements Callable<Integer> {
 
     /** Where the bundled model lives, relative to the repository root. */
-    static final String DEFAULT_MODEL = "models/fashion-mnist-ddpm";
+    static final String DEFAULT_MODEL = ModelLoading.DEFAULT_MODEL;
 
     @Option(names = "--model", paramLabel = "DIR",
             description = "Model folder (diffusers layout: unet/, scheduler/). Default: <repo>/" + DEFAULT_MODEL + ".")
@@ -214,32 +211,11 @@ final class SampleCommand implements Callable<Integer> {
 
     /** The model folder: --model, or the bundled one under the repository root. */
     private Path modelDir() throws IOException {
-        Path dir = model;
-        if (dir == null) {
-            dir = RepoRoot.find().resolve(DEFAULT_MODEL);
-            if (!Files.isDirectory(dir)) {
-                throw new NoSuchFileException(dir.toString(), null, "the bundled model is not installed; "
-                        + "pass --model DIR with a diffusers-layout model folder (e.g. one written by 'diffusion4j train')");
-            }
-        }
-        if (!Files.isDirectory(dir)) {
-            throw new NoSuchFileException(dir.toString(), null, "no such model folder");
-        }
-        Path unet = dir.resolve("unet");
-        if (!Files.isRegularFile(unet.resolve(UNet2DModel.CONFIG_FILE))) {
-            throw new NoSuchFileException(unet.resolve(UNet2DModel.CONFIG_FILE).toString(), null,
-                    "not a model folder: expected unet/config.json and unet/" + UNet2DModel.WEIGHTS_FILE + " (diffusers layout)");
-        }
-        return dir;
+        return ModelLoading.modelDir(model);
     }
 
     private static SchedulerConfig schedulerConfig(Path dir) throws IOException {
-        Path file = dir.resolve("scheduler").resolve("scheduler_config.json");
-        if (!Files.isRegularFile(file)) {
-            throw new NoSuchFileException(file.toString(), null,
-                    "missing scheduler config; a diffusers model folder has scheduler/scheduler_config.json");
-        }
-        return SchedulerConfig.read(file);
+        return ModelLoading.schedulerConfig(dir);
     }
 
     /** The scheduler config's settings with the command-line overrides applied. */
@@ -310,8 +286,7 @@ final class SampleCommand implements Callable<Integer> {
     }
 
     private static long[] imageShape(UNet2DModel unet) {
-        int size = unet.config().sampleSize();
-        return new long[] {unet.config().inChannels(), size, size};
+        return ModelLoading.imageShape(unet);
     }
 
     /** x_T: from --noise, or image i = draw i of the seeded noise source. */
@@ -329,15 +304,7 @@ final class SampleCommand implements Callable<Integer> {
             return x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
         }
         int n = numImages == null ? 64 : numImages;
-        NoiseSource source = NoiseSource.seeded(seed);
-        List<NDArray> draws = new ArrayList<>(n);
-        Shape one = new Shape(1, imageShape[0], imageShape[1], imageShape[2]);
-        for (int i = 0; i < n; i++) {
-            draws.add(source.normal(manager, one, i));
-        }
-        NDArray xT = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(draws), 0);
-        draws.forEach(NDArray::close);
-        return xT;
+        return ModelLoading.seededNoise(manager, n, imageShape, seed);
     }
 
     private Progress progress() {

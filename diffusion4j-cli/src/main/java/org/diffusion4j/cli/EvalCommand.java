@@ -1,0 +1,385 @@
+package org.diffusion4j.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.google.gson.GsonBuilder;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.diffusion4j.data.Split;
+import org.diffusion4j.diffusion.GaussianDiffusion;
+import org.diffusion4j.diffusion.VarianceType;
+import org.diffusion4j.diffusion.VariationalBound;
+import org.diffusion4j.eval.FeatureStats;
+import org.diffusion4j.eval.GaussianStats;
+import org.diffusion4j.eval.PrecisionRecall;
+import org.diffusion4j.eval.QualityReport;
+import org.diffusion4j.eval.QualityReport.Metric;
+import org.diffusion4j.io.AtomicFiles;
+import org.diffusion4j.nn.FashionClassifier;
+import org.diffusion4j.nn.UNet2DModel;
+import org.diffusion4j.sampling.Sampler;
+import org.diffusion4j.sampling.SamplerOptions;
+import org.diffusion4j.sampling.Samplers;
+import org.diffusion4j.sampling.SchedulerConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code diffusion4j eval}: sample-quality metrics of a model (or of a folder of images from
+ * anywhere) with the Fashion-MNIST yardstick — FD against the shipped test-set feature statistics,
+ * the IS analogue, precision/recall against real test images, and the NLL bound in bits/dim —
+ * next to the same metrics for real training images (the floor) and Gaussian noise (the ceiling).
+ *
+ * <p>The real-image subsets and the noise images use fixed seeds ({@value #ANCHOR_SEED}), not
+ * {@code --seed}, so reports of different models and seeds compare against the same references.
+ */
+@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Measure sample quality (FD, IS, precision/recall) and the NLL bound in bits/dim.",
+            "",
+            "  diffusion4j eval                           # bundled model, ddim 50 steps, 1000 images",
+            "  diffusion4j eval --model runs/m --sampler ddpm -n 5000 --metrics fd,is,pr,nll --json e.json",
+            "  diffusion4j eval --samples fid-samples/     # score PNGs (or a uint8 .npy) from anywhere",
+            ""})
+final class EvalCommand implements Callable<Integer> {
+
+    /** Seed of the real-image subsets, the noise images and the NLL's timesteps and noise. */
+    static final long ANCHOR_SEED = 0;
+    /** Fashion-MNIST test images available to precision/recall. */
+    static final int TEST_IMAGES = 10_000;
+
+    @Option(names = "--model", paramLabel = "DIR",
+            description = "Model folder (diffusers layout) to sample and to score the NLL of. Default: <repo>/" + ModelLoading.DEFAULT_MODEL + ".")
+    Path model;
+
+    @Option(names = "--samples", paramLabel = "DIR|FILE.npy",
+            description = "Score these images instead of sampling: a folder of 28x28 PNG files, or a .npy of uint8 [N, 28, 28] "
+                    + "(or [N, 1, 28, 28]; float arrays are read as values in [-1, 1], as 'sample --out-raw' writes).")
+    Path samples;
+
+    @Option(names = "--sampler", paramLabel = "NAME", completionCandidates = SamplerNames.class,
+            description = "Sampler: ${COMPLETION-CANDIDATES} (default: ddim).")
+    String sampler;
+
+    @Option(names = "--steps", paramLabel = "N", description = "Sampling steps (default: T for ddpm, 50 otherwise).")
+    Integer steps;
+
+    @Option(names = "--eta", paramLabel = "E", description = "DDIM eta in [0, 1] (default: 0).")
+    Double eta;
+
+    @Option(names = {"-n", "--num-images"}, paramLabel = "N",
+            description = "Images to sample and to compare (default: 1000; with --samples: all of them).")
+    Integer numImages;
+
+    @Option(names = "--metrics", paramLabel = "LIST",
+            description = "Comma-separated: fd, is, pr, nll (default: fd,is,pr,nll; with --samples: fd,is,pr).")
+    String metricsSpec;
+
+    @Option(names = "--batch", defaultValue = "64", paramLabel = "B", description = "Images per network call (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the report as JSON.")
+    Path json;
+
+    @Option(names = "--nll-images", defaultValue = "64", paramLabel = "N",
+            description = "Real test images the NLL bound is computed on (also the anchors' count) (default: ${DEFAULT-VALUE}).")
+    int nllImages;
+
+    @Option(names = "--nll-timesteps", defaultValue = "100", paramLabel = "M",
+            description = "KL terms of the bound evaluated, on geometric strata of 1..T-1; 0 = all T-1 (default: ${DEFAULT-VALUE}).")
+    int nllTimesteps;
+
+    @Option(names = "--nll-variance", defaultValue = "fixed_large", paramLabel = "V",
+            description = "Reverse variance in the bound: fixed_large (beta_t, Ho et al.'s NLL) or fixed_small (default: ${DEFAULT-VALUE}).")
+    String nllVariance;
+
+    @Option(names = "--classifier", paramLabel = "DIR",
+            description = "Feature classifier folder with the test statistics. Default: <repo>/" + ModelLoading.DEFAULT_CLASSIFIER + ".")
+    Path classifier;
+
+    @Option(names = "--no-progress", description = "Do not show progress bars.")
+    boolean noProgress;
+
+    @Spec
+    CommandSpec spec;
+
+    private final Map<String, Double> seconds = new LinkedHashMap<>();
+
+    @Override
+    public Integer call() throws IOException {
+        Set<Metric> metrics = metrics();
+        validate();
+        PrintWriter o = spec.commandLine().getOut();
+        long start = System.nanoTime();
+        Path classifierDir = ModelLoading.classifierDir(classifier);
+        boolean useModel = samples == null || metrics.contains(Metric.NLL);
+        Path dir = useModel ? ModelLoading.modelDir(model) : null;
+        Map<String, Object> settings = new LinkedHashMap<>();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            SchedulerConfig config = useModel ? ModelLoading.schedulerConfig(dir) : null;
+            UNet2DModel unet = useModel ? UNet2DModel.load(dir.resolve("unet"), manager) : null;
+            if (unet != null) {
+                ModelLoading.checkGray28(unet, dir);
+            }
+            EvalImages.Images scored = imagesToScore(manager, unet, config, dir, settings);
+            int n = scored.size();
+            if (n < PrecisionRecall.DEFAULT_K + 1 && metrics.contains(Metric.PR)) {
+                throw usage("precision/recall need at least " + (PrecisionRecall.DEFAULT_K + 1) + " images, got " + n);
+            }
+            settings.put("images", n);
+            o.println("eval: " + scored.description());
+
+            FashionClassifier net = FashionClassifier.load(classifierDir, manager);
+            GaussianStats reference = GaussianStats.load(classifierDir.resolve(ModelLoading.TEST_STATS_FILE));
+            settings.put("classifier", classifierDir.toString());
+            settings.put("reference", "Fashion-MNIST test feature statistics (" + reference.count() + " images, "
+                    + net.name() + " penultimate layer, " + net.featureDim() + "-D)");
+            EvalImages.Images train = EvalImages.fashionMnist(Split.TRAIN, n, ANCHOR_SEED);
+            EvalImages.Images noise = EvalImages.noise(n, ANCHOR_SEED, manager);
+            int splits = Math.min(10, Math.max(1, n / 100));
+            int realCount = Math.min(n, TEST_IMAGES);
+            settings.put("is_splits", splits);
+            settings.put("pr_k", PrecisionRecall.DEFAULT_K);
+            settings.put("pr_real_images", realCount);
+            boolean featureMetrics = metrics.contains(Metric.FD) || metrics.contains(Metric.IS) || metrics.contains(Metric.PR);
+            if (featureMetrics) {
+                o.printf(Locale.ROOT, "features: %s (%d-D) from %s; FD against %s%n", net.name(), net.featureDim(), classifierDir,
+                        "the Fashion-MNIST test statistics (" + reference.count() + " images)");
+            }
+            if (metrics.contains(Metric.PR) || metrics.contains(Metric.IS)) {
+                o.printf(Locale.ROOT, "precision/recall: k=%d against %d Fashion-MNIST test images; IS: %d split%s of %d%n",
+                        PrecisionRecall.DEFAULT_K, realCount, splits, splits == 1 ? "" : "s", n / splits);
+            }
+            o.flush();
+
+            QualityReport.Scores[] scores = new QualityReport.Scores[3];
+            long t = System.nanoTime();
+            try (NDManager sub = manager.newSubManager();
+                    TaskProgress bar = TaskProgress.open(featureMetrics && TaskProgress.enabled(noProgress), "features", 4, "image sets")) {
+                NDArray realFeatures = null;
+                if (metrics.contains(Metric.PR)) {
+                    EvalImages.Images real = EvalImages.fashionMnist(Split.TEST, realCount, ANCHOR_SEED);
+                    realFeatures = FeatureStats.features(net, real.toModelRange(sub), FeatureStats.DEFAULT_BATCH);
+                }
+                bar.step();
+                EvalImages.Images[] sets = {scored, train, noise};
+                for (int i = 0; i < 3; i++) {
+                    try (NDManager s = sub.newSubManager()) {
+                        scores[i] = QualityReport.score(net, sets[i].toModelRange(s), reference, realFeatures, metrics, splits,
+                                PrecisionRecall.DEFAULT_K);
+                    }
+                    bar.step();
+                }
+            }
+            if (featureMetrics) {
+                seconds.put("features", (System.nanoTime() - t) / 1e9);
+            }
+
+            if (metrics.contains(Metric.NLL)) {
+                QualityReport.Nll[] nll = nll(manager, unet, config, dir, settings, o);
+                for (int i = 0; i < 3; i++) {
+                    scores[i] = scores[i].withNll(nll[i]);
+                }
+            }
+            seconds.put("total", (System.nanoTime() - start) / 1e9);
+
+            List<QualityReport.Column> columns = List.of(
+                    new QualityReport.Column("samples", "samples", scored.description()
+                            + (metrics.contains(Metric.NLL) ? "; NLL: of " + nllImages + " real Fashion-MNIST test images" : ""),
+                            scores[0]),
+                    new QualityReport.Column("train", "train (floor)", train.description(), scores[1]),
+                    new QualityReport.Column("noise", "noise (ceiling)", noise.description(), scores[2]));
+            QualityReport report = new QualityReport(metrics, columns, settings, seconds);
+            o.println();
+            o.print(report.table());
+            o.println();
+            if (featureMetrics) {
+                o.printf(Locale.ROOT, "floor: %d real Fashion-MNIST training images (what a perfect model scores with %d images); "
+                        + "ceiling: %d Gaussian-noise images%n", n, n, n);
+            }
+            if (metrics.contains(Metric.NLL)) {
+                o.printf(Locale.ROOT, "NLL row: the model's bound on %d real test | training | noise images, not on the samples%n", nllImages);
+            }
+            o.println("time: " + timeLine());
+            if (json != null) {
+                writeJson(report);
+                o.println("wrote " + json);
+            }
+        }
+        o.flush();
+        return 0;
+    }
+
+    private Set<Metric> metrics() {
+        String spec = metricsSpec != null ? metricsSpec : samples == null ? "fd,is,pr,nll" : "fd,is,pr";
+        try {
+            return QualityReport.Metric.parse(spec);
+        } catch (IllegalArgumentException e) {
+            throw usage("--metrics: " + e.getMessage());
+        }
+    }
+
+    private void validate() {
+        if (numImages != null && numImages < 1) {
+            throw usage("-n must be at least 1, got " + numImages);
+        }
+        if (batch < 1) {
+            throw usage("--batch must be at least 1, got " + batch);
+        }
+        if (steps != null && steps < 1) {
+            throw usage("--steps must be at least 1, got " + steps);
+        }
+        if (nllImages < 1 || nllTimesteps < 0) {
+            throw usage("--nll-images must be at least 1 and --nll-timesteps at least 0 (0 = all), got "
+                    + nllImages + " and " + nllTimesteps);
+        }
+        if (samples != null && (sampler != null || steps != null || eta != null)) {
+            throw usage("--sampler, --steps and --eta choose how images are sampled; with --samples nothing is sampled, omit them");
+        }
+        try {
+            VarianceType v = VarianceType.parse(nllVariance);
+            if (v.isLearned()) {
+                throw usage("--nll-variance must be fixed_large or fixed_small, got '" + nllVariance + "'");
+            }
+        } catch (IllegalArgumentException e) {
+            throw usage("--nll-variance: " + e.getMessage());
+        }
+    }
+
+    /** The images to score: --samples, or n images sampled from the model. */
+    private EvalImages.Images imagesToScore(NDManager manager, UNet2DModel unet, SchedulerConfig config, Path dir,
+            Map<String, Object> settings) throws IOException {
+        if (samples != null) {
+            EvalImages.Images set = EvalImages.read(samples);
+            if (numImages != null) {
+                if (numImages > set.size()) {
+                    throw usage("-n " + numImages + " but " + samples + " holds " + set.size() + " images");
+                }
+                set = set.head(numImages);
+            }
+            settings.put("source", "samples");
+            settings.put("samples", samples.toString());
+            return set;
+        }
+        String name = sampler == null ? "ddim" : sampler;
+        int n = numImages == null ? 1000 : numImages;
+        int stepCount = steps != null ? steps : name.trim().equalsIgnoreCase("ddpm") ? config.numTrainTimesteps() : 50;
+        Sampler s;
+        try {
+            SamplerOptions.Builder b = config.samplerOptions(stepCount).toBuilder();
+            if (eta != null) {
+                b.eta(eta);
+            }
+            s = Samplers.create(name, config.noiseSchedule(), b.build());
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        long t = System.nanoTime();
+        Progress progress = TaskProgress.enabled(noProgress) ? Progress.bar(spec.commandLine().getErr()) : Progress.NONE;
+        float[] values = ModelLoading.generate(unet, config, s, n, seed, batch, progress, manager);
+        seconds.put("sampling", (System.nanoTime() - t) / 1e9);
+        settings.put("source", "model");
+        settings.put("model", dir.toString());
+        settings.put("sampler", s.name());
+        settings.put("steps", stepCount);
+        settings.put("evaluations_per_image", s.evaluations());
+        settings.put("seed", seed);
+        return EvalImages.fromFloats(values, String.format(Locale.ROOT,
+                "%d images sampled from %s with %s (%d steps, %d network evaluations per image), seed %d",
+                n, dir, s.name(), stepCount, s.evaluations(), seed));
+    }
+
+    /** The bound in bits/dim on nllImages real test, training and noise images. */
+    private QualityReport.Nll[] nll(NDManager manager, UNet2DModel unet, SchedulerConfig config, Path dir,
+            Map<String, Object> settings, PrintWriter o) throws IOException {
+        VariationalBound bound = new VariationalBound(new GaussianDiffusion(config.noiseSchedule()));
+        VariationalBound.Options options = VariationalBound.Options.defaults()
+                .withVarianceType(VarianceType.parse(nllVariance))
+                .withSubset(nllTimesteps, ANCHOR_SEED);
+        int calls = bound.plan(options)[0].length;
+        int terms = config.numTrainTimesteps() - 1;
+        o.printf(Locale.ROOT, "NLL: variational bound (Ho et al. 2020, Eq. 5) of %s on %d images per column: %s + L0 + L_T, "
+                + "%d network calls per image; %s reverse variance, 8-bit discretised decoder%n", dir, nllImages,
+                calls - 1 >= terms ? "all " + terms + " KL terms" : (calls - 1) + " of the " + terms + " KL terms (geometric strata, one seeded t each)",
+                calls, options.varianceType().diffusersName());
+        o.flush();
+        settings.put("nll_model", dir.toString());
+        settings.put("nll_images", nllImages);
+        settings.put("nll_kl_terms", calls - 1);
+        settings.put("nll_network_calls_per_image", calls);
+        settings.put("nll_variance", options.varianceType().diffusersName());
+        settings.put("nll_decoder", "discretized_8bit");
+        EvalImages.Images[] sets = {
+            EvalImages.fashionMnist(Split.TEST, nllImages, ANCHOR_SEED),
+            EvalImages.fashionMnist(Split.TRAIN, nllImages, ANCHOR_SEED),
+            EvalImages.noise(nllImages, ANCHOR_SEED, manager)};
+        int batches = (nllImages + batch - 1) / batch;
+        long t = System.nanoTime();
+        QualityReport.Nll[] out = new QualityReport.Nll[3];
+        try (TaskProgress bar = TaskProgress.open(TaskProgress.enabled(noProgress), "NLL", 3L * batches * calls, "calls")) {
+            for (int i = 0; i < 3; i++) {
+                double[] bpd = new double[nllImages];
+                for (int from = 0; from < nllImages; from += batch) {
+                    int to = Math.min(nllImages, from + batch);
+                    try (NDManager sub = manager.newSubManager()) {
+                        NDArray x0 = sets[i].toModelRange(sub, from, to);
+                        long[] labels = labels(unet, sets[i], from, to);
+                        UNetDenoiser denoiser = new UNetDenoiser(unet, config.predictionType(), labels);
+                        VariationalBound.Result r = bound.bitsPerDim(denoiser, x0, options,
+                                new SamplingRun(null, null, ANCHOR_SEED, batch, Progress.NONE, null).perImageNoise(from, to),
+                                (done, total, step, termBpd) -> bar.step());
+                        System.arraycopy(r.totalBpd(), 0, bpd, from, to - from);
+                    }
+                }
+                out[i] = QualityReport.Nll.of(bpd);
+            }
+        }
+        seconds.put("nll", (System.nanoTime() - t) / 1e9);
+        return out;
+    }
+
+    /** Class labels for a class-conditional model: the images' own, or i mod K; null for an unconditional one. */
+    private static long[] labels(UNet2DModel unet, EvalImages.Images set, int from, int to) {
+        Integer k = unet.config().numClassEmbeds();
+        if (k == null) {
+            return null;
+        }
+        long[] l = new long[to - from];
+        for (int i = from; i < to; i++) {
+            l[i - from] = set.labels() != null && set.labels()[i] < k ? set.labels()[i] : i % k;
+        }
+        return l;
+    }
+
+    private String timeLine() {
+        List<String> parts = new ArrayList<>();
+        seconds.forEach((k, v) -> parts.add(String.format(Locale.ROOT, "%s %.1f s", k, v)));
+        return String.join(", ", parts);
+    }
+
+    private void writeJson(QualityReport report) throws IOException {
+        Path parent = json.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        AtomicFiles.writeString(json, new GsonBuilder().setPrettyPrinting().create().toJson(report.toJson()) + "\n");
+    }
+
+    private ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+}

@@ -1,0 +1,348 @@
+package org.diffusion4j.io;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * A model folder in the diffusers {@code DDPMPipeline} layout, plus our training checkpoints:
+ *
+ * <pre>
+ * root/
+ *   model_index.json                            {"_class_name": "DDPMPipeline", ...}
+ *   unet/config.json                            UNet2DModel config (diffusers keys)
+ *   unet/diffusion_pytorch_model.safetensors    weights (the EMA weights after training)
+ *   scheduler/scheduler_config.json             DDPMScheduler config
+ *   training/step-&lt;N&gt;/…                    one checkpoint per saved step, sealed by manifest.json
+ * </pre>
+ *
+ * <p>Every file is written to a temporary file in its folder, synced and renamed
+ * ({@link AtomicFiles}). A checkpoint is assembled in a hidden staging folder
+ * {@code training/.step-N.*}; its {@link CheckpointManifest} is written last, and only then is the
+ * folder renamed to {@code step-N}. A failed write (disk full, read-only folder) throws and removes
+ * the staging folder; the checkpoints already there are never touched.
+ */
+public final class ModelFolder {
+
+    public static final String MODEL_INDEX = "model_index.json";
+    public static final String UNET = "unet";
+    public static final String UNET_CONFIG = "config.json";
+    public static final String UNET_WEIGHTS = "diffusion_pytorch_model.safetensors";
+    public static final String SCHEDULER = "scheduler";
+    public static final String SCHEDULER_CONFIG = "scheduler_config.json";
+    public static final String TRAINING = "training";
+    /** The diffusers version written into the JSON files. */
+    public static final String DIFFUSERS_VERSION = "0.31.0";
+
+    private static final Pattern CHECKPOINT_NAME = Pattern.compile("step-(\\d{1,18})");
+
+    private final Path root;
+
+    /** A training checkpoint folder {@code training/step-N}. */
+    public record Checkpoint(long step, Path dir) {}
+
+    /** Writes the files of a checkpoint into the (staging) folder it is given. */
+    @FunctionalInterface
+    public interface CheckpointWriter {
+        void write(Path dir) throws IOException;
+    }
+
+    public ModelFolder(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path modelIndexFile() {
+        return root.resolve(MODEL_INDEX);
+    }
+
+    public Path unetDir() {
+        return root.resolve(UNET);
+    }
+
+    public Path unetConfigFile() {
+        return unetDir().resolve(UNET_CONFIG);
+    }
+
+    public Path unetWeightsFile() {
+        return unetDir().resolve(UNET_WEIGHTS);
+    }
+
+    public Path schedulerConfigFile() {
+        return root.resolve(SCHEDULER).resolve(SCHEDULER_CONFIG);
+    }
+
+    public Path trainingDir() {
+        return root.resolve(TRAINING);
+    }
+
+    public Path checkpointDir(long step) {
+        return trainingDir().resolve("step-" + step);
+    }
+
+    // ------------------------------------------------------------------ the diffusers part
+
+    /** The {@code model_index.json} of a diffusers {@code DDPMPipeline} (UNet2DModel + DDPMScheduler). */
+    public static String ddpmModelIndexJson() {
+        JsonObject o = new JsonObject();
+        o.addProperty("_class_name", "DDPMPipeline");
+        o.addProperty("_diffusers_version", DIFFUSERS_VERSION);
+        o.add("scheduler", pair("diffusers", "DDPMScheduler"));
+        o.add("unet", pair("diffusers", "UNet2DModel"));
+        return new GsonBuilder().setPrettyPrinting().create().toJson(o) + "\n";
+    }
+
+    private static JsonArray pair(String a, String b) {
+        JsonArray arr = new JsonArray();
+        arr.add(a);
+        arr.add(b);
+        return arr;
+    }
+
+    /**
+     * Checks that this is a diffusers UNet2DModel + DDPM-family scheduler folder: {@code
+     * model_index.json} names a pipeline with a {@code unet} entry, and the UNet config, the UNet
+     * weights (safetensors) and the scheduler config exist.
+     *
+     * @throws CheckpointException naming the missing or wrong file and what belongs there
+     */
+    public void requireDiffusersLayout() throws IOException {
+        Path index = modelIndexFile();
+        if (!Files.isRegularFile(index)) {
+            throw new CheckpointException(index + ": missing; a diffusers model folder holds model_index.json, "
+                    + UNET + "/ and " + SCHEDULER + "/ (train one with: diffusion4j train --out " + root + ")");
+        }
+        JsonObject o;
+        try {
+            o = com.google.gson.JsonParser.parseString(Files.readString(index, java.nio.charset.StandardCharsets.UTF_8))
+                    .getAsJsonObject();
+        } catch (RuntimeException e) {
+            throw new CheckpointException(index + ": not a JSON object (" + e.getMessage() + ")", e);
+        }
+        if (!o.has("_class_name") || !o.has(UNET)) {
+            throw new CheckpointException(index + ": expected \"_class_name\" and a \"unet\" entry, as diffusers' "
+                    + "DDPMPipeline writes");
+        }
+        for (Path p : List.of(unetConfigFile(), unetWeightsFile(), schedulerConfigFile())) {
+            if (!Files.isRegularFile(p)) {
+                throw new CheckpointException(p + ": missing from the model folder " + root);
+            }
+        }
+    }
+
+    /** Writes {@code model_index.json} atomically. */
+    public void writeModelIndex() throws IOException {
+        AtomicFiles.writeString(modelIndexFile(), ddpmModelIndexJson());
+    }
+
+    /** Writes {@code scheduler/scheduler_config.json} atomically (the text of a {@code SchedulerConfig}). */
+    public void writeSchedulerConfig(String json) throws IOException {
+        AtomicFiles.writeString(schedulerConfigFile(), json);
+    }
+
+    /**
+     * Writes {@code unet/config.json} and {@code unet/diffusion_pytorch_model.safetensors} (weights
+     * first, each atomically).
+     *
+     * @throws CheckpointException when a weight is NaN or infinite: non-finite weights are never saved
+     */
+    public void writeUnet(String configJson, Map<String, NDArray> weights) throws IOException {
+        requireFinite(weights, unetWeightsFile());
+        SafeTensors.write(unetWeightsFile(), weights, Map.of("format", "pt"));
+        AtomicFiles.writeString(unetConfigFile(), configJson);
+    }
+
+    /**
+     * Throws when any float tensor holds a NaN or an infinity, naming the tensor and {@code target}.
+     */
+    public static void requireFinite(Map<String, NDArray> arrays, Path target) throws CheckpointException {
+        for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
+            NDArray a = e.getValue();
+            if (a.getDataType() != DataType.FLOAT32) {
+                continue;
+            }
+            FloatBuffer f = a.toByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer();
+            for (int i = 0; i < f.limit(); i++) {
+                if (!Float.isFinite(f.get(i))) {
+                    throw new CheckpointException("refusing to write " + target + ": tensor \"" + e.getKey()
+                            + "\" holds a non-finite value (" + f.get(i) + " at element " + i
+                            + "); the training run diverged, the previous files are untouched");
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ training checkpoints
+
+    /**
+     * Writes checkpoint {@code step}: {@code writer} fills a hidden staging folder, the manifest is
+     * written last, then the folder is renamed to {@code training/step-N} (replacing an older
+     * {@code step-N}, if any).
+     *
+     * @return the checkpoint folder
+     * @throws CheckpointException when anything fails; the staging folder is removed and the
+     *     existing checkpoints are untouched
+     */
+    public Path writeCheckpoint(long step, CheckpointWriter writer) throws IOException {
+        Path target = checkpointDir(step);
+        Path staging = null;
+        try {
+            Files.createDirectories(trainingDir());
+            staging = Files.createTempDirectory(trainingDir(), ".step-" + step + ".");
+            writer.write(staging);
+            CheckpointManifest.describe(staging, step).write(staging);
+            AtomicFiles.syncDirectory(staging);
+            Path aside = null;
+            if (Files.exists(target)) {
+                aside = Files.createTempDirectory(trainingDir(), ".step-" + step + ".old.");
+                Files.delete(aside);
+                move(target, aside);
+            }
+            move(staging, target);
+            AtomicFiles.syncDirectory(trainingDir());
+            staging = null;
+            if (aside != null) {
+                deleteRecursively(aside);
+            }
+            return target;
+        } catch (IOException | RuntimeException e) {
+            if (staging != null) {
+                try {
+                    deleteRecursively(staging);
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            if (e instanceof CheckpointException ce) {
+                throw ce;
+            }
+            throw new CheckpointException("could not write checkpoint " + target + ": " + e
+                    + "; the existing checkpoints are untouched (is the disk full or the folder read-only?)", e);
+        }
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to);
+        }
+    }
+
+    /** The {@code training/step-N} folders, newest (highest N) first; their contents are not checked. */
+    public List<Checkpoint> listCheckpoints() throws IOException {
+        List<Checkpoint> out = new ArrayList<>();
+        if (!Files.isDirectory(trainingDir())) {
+            return out;
+        }
+        try (Stream<Path> s = Files.list(trainingDir())) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                Matcher m = CHECKPOINT_NAME.matcher(p.getFileName().toString());
+                if (m.matches() && Files.isDirectory(p)) {
+                    out.add(new Checkpoint(Long.parseLong(m.group(1)), p));
+                }
+            }
+        }
+        out.sort(Comparator.comparingLong(Checkpoint::step).reversed());
+        return out;
+    }
+
+    /**
+     * Checks a checkpoint against its manifest (present, readable, step, sizes, SHA-256 of every
+     * file, and every name in {@code required} listed).
+     */
+    public void verifyCheckpoint(Checkpoint c, List<String> required) throws IOException {
+        CheckpointManifest.read(c.dir()).verify(c.dir(), c.step(), required);
+    }
+
+    /**
+     * The newest checkpoint that passes {@link #verifyCheckpoint}. Every newer one that fails is
+     * reported to {@code warnings} with the reason, and skipped.
+     */
+    public Optional<Checkpoint> newestGoodCheckpoint(List<String> required, Consumer<String> warnings) throws IOException {
+        List<Checkpoint> all = listCheckpoints();
+        for (int i = 0; i < all.size(); i++) {
+            Checkpoint c = all.get(i);
+            try {
+                verifyCheckpoint(c, required);
+                return Optional.of(c);
+            } catch (CheckpointException e) {
+                String next = i + 1 < all.size() ? "falling back to the previous one, step " + all.get(i + 1).step()
+                        : "no older checkpoint is left";
+                warnings.accept("checkpoint " + c.dir() + " is not usable and is skipped: " + e.getMessage() + "; " + next);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Keeps the {@code keepLast} newest sealed checkpoints (those with a manifest) and deletes every
+     * checkpoint folder older than the oldest kept one, plus leftover staging folders.
+     *
+     * @return the folders deleted
+     */
+    public List<Path> pruneCheckpoints(int keepLast) throws IOException {
+        if (keepLast < 1) {
+            throw new IllegalArgumentException("keep_last must be at least 1, got " + keepLast);
+        }
+        List<Path> deleted = new ArrayList<>();
+        int sealed = 0;
+        long oldestKept = Long.MIN_VALUE;
+        for (Checkpoint c : listCheckpoints()) {
+            if (sealed < keepLast) {
+                if (Files.isRegularFile(c.dir().resolve(CheckpointManifest.FILE_NAME))) {
+                    sealed++;
+                    oldestKept = c.step();
+                }
+            } else if (c.step() < oldestKept) {
+                deleteRecursively(c.dir());
+                deleted.add(c.dir());
+            }
+        }
+        if (Files.isDirectory(trainingDir())) {
+            try (Stream<Path> s = Files.list(trainingDir())) {
+                for (Path p : (Iterable<Path>) s::iterator) {
+                    if (p.getFileName().toString().startsWith(".step-")) {
+                        deleteRecursively(p);
+                        deleted.add(p);
+                    }
+                }
+            }
+        }
+        return deleted;
+    }
+
+    /** Deletes a folder and its contents (no symbolic links are followed). */
+    static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            List<Path> paths = s.sorted(Comparator.reverseOrder()).toList();
+            for (Path p : paths) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

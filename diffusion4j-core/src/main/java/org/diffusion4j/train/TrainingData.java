@@ -1,0 +1,31 @@
+package org.diffusion4j.train;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+
+/**
+ * The training images as batches, each a pure function of the global step (and the data seed), so
+ * that a resumed run sees the same batches as an uninterrupted one.
+ */
+public interface TrainingData {
+
+    /** A name for messages (data set name or folder). */
+    String name();
+
+    int channels();
+
+    int height();
+
+    int width();
+
+    int batchSize();
+
+    /** The number of classes, 0 when unlabeled. */
+    int numClasses();
+
+    /**
+     * The batch of global step {@code step}: images float32 (B, C, H, W) in [-1, 1] and labels
+     * int64 (B) (-1 when unlabeled), created in {@code manager}.
+     */
+    NDList batchAt(NDManager manager, long step);
+}

@@ -1,0 +1,161 @@
+package org.diffusion4j.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.diffusion4j.diffusion.PredictionType;
+import org.diffusion4j.nn.UNet2DConfig;
+import org.diffusion4j.nn.UNet2DModel;
+import org.diffusion4j.schedule.BetaSchedule;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainConfigTest {
+
+    static long parameterCount(UNet2DConfig c) {
+        return UNet2DModel.parameterShapes(c).values().stream().mapToLong(s -> s.size()).sum();
+    }
+
+    @Test
+    void fashionMnistPresetIsThePeersArchitecture() {
+        TrainConfig c = TrainConfig.preset("fashion-mnist");
+        UNet2DConfig u = c.unetConfig();
+        assertEquals(28, u.sampleSize());
+        assertEquals(1, u.inChannels());
+        assertEquals(8, u.normNumGroups());
+        assertNull(u.attentionHeadDim());
+        assertEquals(0.1, u.dropout());
+        // ../shared/peers/torch_ddpm.py bench --ch 32 prints "params 1623169"
+        assertEquals(1_623_169, parameterCount(u));
+        assertEquals(PredictionType.EPSILON, c.predictionType());
+        assertEquals(BetaSchedule.LINEAR, c.betaSchedule());
+        assertEquals(1000, c.numTrainTimesteps());
+    }
+
+    @Test
+    void tinyPresetIsSmallAndFitsFashionMnist() {
+        TrainConfig c = TrainConfig.preset("tiny");
+        assertTrue(parameterCount(c.unetConfig()) < 200_000);
+        c.checkData("fashion-mnist", 1, 28, 28, 10);
+    }
+
+    @Test
+    void jsonRoundTrip() {
+        TrainConfig c = TrainConfig.preset("fashion-mnist").toBuilder().optSeed(42).optLearningRate(3e-4)
+                .optLossWeighting(TrainConfig.LossWeighting.MIN_SNR, 4).optPredictionType(PredictionType.V_PREDICTION).build();
+        TrainConfig back = TrainConfig.parse(c.toJson(), "round trip");
+        assertEquals(c, back);
+        assertEquals(42, back.seed());
+        assertEquals(TrainConfig.LossWeighting.MIN_SNR, back.lossWeighting());
+        assertEquals(4.0, back.snrGamma());
+        assertEquals(PredictionType.V_PREDICTION, back.predictionType());
+    }
+
+    @Test
+    void missingKeysTakeDefaults() {
+        TrainConfig c = TrainConfig.parse("{\"model\": " + TrainConfig.preset("tiny").modelJson() + "}", "x.json");
+        assertEquals(128, c.batchSize());
+        assertEquals(0.9, c.adamBeta1());
+        assertEquals(0.999, c.adamBeta2());
+        assertEquals(1e-8, c.adamEpsilon());
+        assertEquals(0.0, c.adamWeightDecay());
+        assertEquals(1.0, c.maxGradNorm());
+        assertEquals(0.9999, c.emaDecay());
+        assertEquals(TrainConfig.LossWeighting.NONE, c.lossWeighting());
+        assertEquals(5.0, c.snrGamma());
+    }
+
+    @Test
+    void learningRateWarmsUpLinearly() {
+        TrainConfig c = TrainConfig.preset("fashion-mnist").toBuilder().optLearningRate(1e-3).optLrWarmupSteps(500).build();
+        assertEquals(1e-3 / 500, c.learningRateAt(0), 1e-18);
+        assertEquals(1e-3 * 250 / 500, c.learningRateAt(249), 1e-18);
+        assertEquals(1e-3, c.learningRateAt(499), 0);
+        assertEquals(1e-3, c.learningRateAt(100_000), 0);
+        assertEquals(1e-3, c.toBuilder().optLrWarmupSteps(0).build().learningRateAt(0), 0);
+    }
+
+    private static String withModel(String modelField, String value) {
+        JsonObject o = JsonParser.parseString(TrainConfig.preset("fashion-mnist").toJson()).getAsJsonObject();
+        o.getAsJsonObject("model").add(modelField, JsonParser.parseString(value));
+        return o.toString();
+    }
+
+    @Test
+    void badModelsAreRefusedWithTheFieldAndTheFix() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainConfig.parse(
+                withModel("down_block_types", "[\"DownBlock2D\", \"CrossAttnDownBlock2D\", \"AttnDownBlock2D\"]"), "my.json"));
+        assertTrue(e.getMessage().startsWith("my.json, object \"model\""), e.getMessage());
+        assertTrue(e.getMessage().contains("CrossAttnDownBlock2D"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TrainConfig.parse(withModel("norm_num_groups", "6"), "my.json"));
+        assertTrue(e.getMessage().contains("norm_num_groups") && e.getMessage().contains("divide"), e.getMessage());
+    }
+
+    @Test
+    void badTrainingFieldsAreRefused() {
+        String base = TrainConfig.preset("tiny").toJson();
+        JsonObject o = JsonParser.parseString(base).getAsJsonObject();
+        o.addProperty("batch_sise", 3);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainConfig.parse(o.toString(), "t.json"));
+        assertTrue(e.getMessage().contains("batch_sise") && e.getMessage().contains("unknown"), e.getMessage());
+        for (String[] bad : new String[][] {{"batch_size", "0"}, {"learning_rate", "-1"}, {"ema_decay", "1.5"},
+                {"prediction_type", "\"noise\""}, {"loss_weighting", "\"snr\""}, {"keep_last", "0"},
+                {"beta_schedule", "\"quadratic\""}, {"seed", "1.5"}, {"batch_size", "\"32\""}}) {
+            JsonObject b = JsonParser.parseString(base).getAsJsonObject();
+            b.add(bad[0], JsonParser.parseString(bad[1]));
+            IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> TrainConfig.parse(b.toString(), "t.json"),
+                    bad[0] + " = " + bad[1]);
+            assertTrue(ex.getMessage().startsWith("t.json") && ex.getMessage().contains(bad[0]), ex.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class, () -> TrainConfig.parse("[1]", "t.json"));
+        assertThrows(IllegalArgumentException.class, () -> TrainConfig.parse("{\"batch_size\": 3}", "t.json"));
+        e = assertThrows(IllegalArgumentException.class, () -> TrainConfig.preset("huge"));
+        assertTrue(e.getMessage().contains("tiny") && e.getMessage().contains("fashion-mnist"), e.getMessage());
+    }
+
+    @Test
+    void dataMustFitTheModel() {
+        TrainConfig c = TrainConfig.preset("fashion-mnist");
+        c.checkData("fm", 1, 28, 28, 10);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.checkData("cifar", 3, 32, 32, 10));
+        assertTrue(e.getMessage().contains("32x32") && e.getMessage().contains("sample_size is 28"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> c.checkData("rgb", 3, 28, 28, 0));
+        assertTrue(e.getMessage().contains("3-channel") && e.getMessage().contains("set both to 3"), e.getMessage());
+    }
+
+    @Test
+    void schedulerConfigMatchesTheDiffusersFixture() throws IOException {
+        String fixture;
+        try (InputStream in = getClass().getResourceAsStream("/fixtures/diffusers/scheduler/scheduler_config.json")) {
+            fixture = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        TrainConfig c = TrainConfig.preset("fashion-mnist");
+        assertEquals(JsonParser.parseString(fixture), JsonParser.parseString(c.schedulerConfigJson()));
+        TrainConfig v = c.toBuilder().optPredictionType(PredictionType.V_PREDICTION)
+                .optBetaSchedule(BetaSchedule.SQUAREDCOS_CAP_V2, 1e-4, 0.02, 1000).build();
+        JsonObject o = JsonParser.parseString(v.schedulerConfigJson()).getAsJsonObject();
+        assertEquals("v_prediction", o.get("prediction_type").getAsString());
+        assertEquals("squaredcos_cap_v2", o.get("beta_schedule").getAsString());
+    }
+
+    @Test
+    void resolveReadsPresetsAndFiles(@TempDir Path tmp) throws IOException {
+        assertEquals(TrainConfig.preset("tiny"), TrainConfig.resolve("tiny"));
+        Path f = tmp.resolve("mine.json");
+        TrainConfig.preset("tiny").toBuilder().optSeed(9).build().save(f);
+        assertEquals(9, TrainConfig.resolve(f.toString()).seed());
+        assertThrows(IOException.class, () -> TrainConfig.resolve(tmp.resolve("missing.json").toString()));
+        Files.writeString(f, "{not json");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainConfig.resolve(f.toString()));
+        assertTrue(e.getMessage().contains(f.toString()), e.getMessage());
+    }
+}
