@@ -238,7 +238,9 @@ public final class TrainCommand implements Callable<Integer> {
         @Override
         public void onStep(TrainProgress p) {
             String eta = p.eta() == null ? "?" : format(p.eta());
-            String msg = String.format(Locale.ROOT, "step %d loss %.4f %.1f img/s ETA %s%s", p.step(), p.smoothedLoss(),
+            // With a step target the bar already shows the step; with a time budget it counts seconds.
+            String msg = String.format(Locale.ROOT, "%sloss %.4f %.1f img/s ETA %s%s",
+                    bar != null && targetStep != Long.MAX_VALUE ? "" : "step " + p.step() + " ", p.smoothedLoss(),
                     p.imagesPerSecond(), eta, p.skippedSteps() > 0 ? " skipped " + p.skippedSteps() : "");
             if (bar != null) {
                 bar.setExtraMessage(msg);

@@ -82,6 +82,19 @@ class TrainCommandTest {
     }
 
     @Test
+    void mainListsTrainAndBenchTrain() {
+        java.io.StringWriter out = new java.io.StringWriter();
+        int code = Main.run(new String[] {"--help"}, new java.io.PrintWriter(out), new java.io.PrintWriter(new java.io.StringWriter()));
+        assertEquals(0, code);
+        assertTrue(out.toString().contains("train") && out.toString().contains("bench-train"), out.toString());
+        java.io.StringWriter err = new java.io.StringWriter();
+        code = Main.run(new String[] {"train", "--out", "x"}, new java.io.PrintWriter(new java.io.StringWriter()),
+                new java.io.PrintWriter(err));
+        assertEquals(2, code, "a usage error");
+        assertTrue(err.toString().startsWith(Main.ERROR_PREFIX) && err.toString().contains("--minutes"), err.toString());
+    }
+
+    @Test
     void badInputIsRefusedBeforeAnythingIsWritten(@TempDir Path tmp) throws IOException {
         Path data = images(tmp.resolve("imgs"), 8);
         Path out = tmp.resolve("run");

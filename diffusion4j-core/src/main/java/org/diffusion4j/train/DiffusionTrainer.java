@@ -382,11 +382,20 @@ public final class DiffusionTrainer {
         output.writeUnet(model.configJson(), ema.weights());
         output.writeSchedulerConfig(config.schedulerConfigJson());
         output.writeModelIndex();
-        output.pruneCheckpoints(config.keepLast());
         lastCheckpointStep = step;
         lastCheckpoint = dir;
+        // Housekeeping: a failure here loses nothing, so it is reported and training goes on.
+        try {
+            output.pruneCheckpoints(config.keepLast());
+        } catch (IOException | RuntimeException e) {
+            listener.onMessage("warning: could not delete old checkpoints in " + output.trainingDir() + ": " + e);
+        }
         if (log != null) {
-            LossCurve.write(output.root().resolve(LossCurve.FILE_NAME), log.points(), "training loss, " + data.name());
+            try {
+                LossCurve.write(output.root().resolve(LossCurve.FILE_NAME), log.points(), "training loss, " + data.name());
+            } catch (IOException | RuntimeException | LinkageError | java.awt.AWTError e) { // e.g. no fonts on a headless JDK
+                listener.onMessage("warning: could not draw " + LossCurve.FILE_NAME + ": " + e);
+            }
         }
         listener.onCheckpoint(step, dir);
         return dir;
