@@ -10,7 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import org.diffusion4j.sampling.NoiseSource;
+import org.diffusion4j.diffusion.NoiseSource;
 import org.diffusion4j.train.DiffusionTrainer;
 import org.diffusion4j.train.TrainConfig;
 import org.diffusion4j.train.TrainingData;

@@ -22,7 +22,7 @@ import org.diffusion4j.data.Split;
 import org.diffusion4j.io.ImageGrid;
 import org.diffusion4j.io.Npy;
 import org.diffusion4j.nn.FashionClassifier;
-import org.diffusion4j.sampling.NoiseSource;
+import org.diffusion4j.diffusion.NoiseSource;
 
 /**
  * The 8-bit gray 28×28 image sets that {@code eval} and {@code bench-samplers} score: generated

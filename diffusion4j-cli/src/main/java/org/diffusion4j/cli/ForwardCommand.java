@@ -16,7 +16,7 @@ import org.diffusion4j.data.ImageDataset;
 import org.diffusion4j.data.Split;
 import org.diffusion4j.diffusion.GaussianDiffusion;
 import org.diffusion4j.io.ImageGrid;
-import org.diffusion4j.sampling.NoiseSource;
+import org.diffusion4j.diffusion.NoiseSource;
 import org.diffusion4j.sampling.SchedulerConfig;
 import org.diffusion4j.schedule.BetaSchedule;
 import org.diffusion4j.schedule.NoiseSchedule;

@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.diffusion4j.nn.FashionClassifier;
 import org.diffusion4j.nn.UNet2DModel;
-import org.diffusion4j.sampling.NoiseSource;
+import org.diffusion4j.diffusion.NoiseSource;
 import org.diffusion4j.sampling.Sampler;
 import org.diffusion4j.sampling.SchedulerConfig;
 

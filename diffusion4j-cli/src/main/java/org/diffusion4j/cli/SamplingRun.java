@@ -9,8 +9,8 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.diffusion4j.sampling.Denoiser;
-import org.diffusion4j.sampling.NoiseSource;
+import org.diffusion4j.diffusion.Denoiser;
+import org.diffusion4j.diffusion.NoiseSource;
 import org.diffusion4j.sampling.Sampler;
 import org.diffusion4j.sampling.SamplingListener;
 

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.nn.UNet2DModel;
-import org.diffusion4j.sampling.Denoiser;
+import org.diffusion4j.diffusion.Denoiser;
 
 /**
  * A {@link UNet2DModel} as a {@link Denoiser}: inference mode (no autograd, no dropout), one

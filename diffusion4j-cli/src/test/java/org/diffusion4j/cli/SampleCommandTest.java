@@ -17,7 +17,7 @@ import javax.imageio.stream.ImageInputStream;
 import org.diffusion4j.io.Npy;
 import org.diffusion4j.io.Tensors;
 import org.diffusion4j.nn.UNet2DModel;
-import org.diffusion4j.sampling.NoiseSource;
+import org.diffusion4j.diffusion.NoiseSource;
 import org.diffusion4j.sampling.Sampler;
 import org.diffusion4j.sampling.Samplers;
 import org.diffusion4j.sampling.SamplingListener;

@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.function.IntToDoubleFunction;
-import org.diffusion4j.sampling.Denoiser;
 import org.diffusion4j.schedule.NoiseSchedule;
 
 /**

@@ -8,8 +8,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.diffusion4j.sampling.Denoiser;
-import org.diffusion4j.sampling.NoiseSource;
 
 /**
  * The variational bound on the negative log-likelihood in bits per dimension (Eq. 5 of Ho et al.

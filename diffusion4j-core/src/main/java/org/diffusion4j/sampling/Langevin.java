@@ -2,6 +2,8 @@ package org.diffusion4j.sampling;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import org.diffusion4j.diffusion.Denoiser;
+import org.diffusion4j.diffusion.NoiseSource;
 import org.diffusion4j.schedule.NoiseSchedule;
 
 /**

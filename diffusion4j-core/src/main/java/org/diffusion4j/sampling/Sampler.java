@@ -1,6 +1,8 @@
 package org.diffusion4j.sampling;
 
 import ai.djl.ndarray.NDArray;
+import org.diffusion4j.diffusion.Denoiser;
+import org.diffusion4j.diffusion.NoiseSource;
 
 /**
  * A reverse-process sampler: a short, stateless loop from x_T ~ N(0, I) to x₀ over

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import org.diffusion4j.diffusion.NoiseSource;
 import org.diffusion4j.io.SafeTensors;
 
 /**

@@ -21,7 +21,7 @@ import org.diffusion4j.diffusion.GaussianDiffusion;
 import org.diffusion4j.diffusion.Losses;
 import org.diffusion4j.io.CheckpointException;
 import org.diffusion4j.io.ModelFolder;
-import org.diffusion4j.sampling.NoiseSource;
+import org.diffusion4j.diffusion.NoiseSource;
 
 /**
  * Trains a noise predictor by Algorithm 1 of Ho et al. 2020: repeat { x₀ ~ data; t ~ U{0..T−1};

@@ -11,8 +11,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
 import org.diffusion4j.io.SafeTensors;
-import org.diffusion4j.sampling.Denoiser;
-import org.diffusion4j.sampling.NoiseSource;
 import org.diffusion4j.schedule.NoiseSchedule;
 import org.junit.jupiter.api.Test;
 

@@ -12,7 +12,6 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import java.lang.reflect.Field;
 import java.util.Map;
-import org.diffusion4j.sampling.NoiseSource;
 import org.diffusion4j.schedule.BetaSchedule;
 import org.diffusion4j.schedule.NoiseSchedule;
 import org.junit.jupiter.api.Test;

@@ -11,8 +11,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
-import org.diffusion4j.sampling.Denoiser;
-import org.diffusion4j.sampling.NoiseSource;
 import org.diffusion4j.schedule.BetaSchedule;
 import org.diffusion4j.schedule.NoiseSchedule;
 import org.junit.jupiter.api.AfterAll;

@@ -2,6 +2,7 @@ package org.diffusion4j.sampling;
 
 import ai.djl.ndarray.NDArray;
 import java.util.concurrent.atomic.AtomicLong;
+import org.diffusion4j.diffusion.Denoiser;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.schedule.NoiseSchedule;
 

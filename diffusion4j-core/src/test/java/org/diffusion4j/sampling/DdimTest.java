@@ -1,5 +1,7 @@
 package org.diffusion4j.sampling;
 
+import org.diffusion4j.diffusion.NoiseSource;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -3,6 +3,7 @@ package org.diffusion4j.sampling;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
+import org.diffusion4j.diffusion.Denoiser;
 import org.diffusion4j.diffusion.PredictionType;
 
 /**

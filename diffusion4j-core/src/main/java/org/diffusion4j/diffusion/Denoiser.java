@@ -1,7 +1,7 @@
-package org.diffusion4j.sampling;
+package org.diffusion4j.diffusion;
 
 import ai.djl.ndarray.NDArray;
-import org.diffusion4j.diffusion.PredictionType;
+import org.diffusion4j.diffusion.Denoiser;
 
 /**
  * The network's prediction at (x_t, t), whatever it was trained to predict. Samplers are handed a

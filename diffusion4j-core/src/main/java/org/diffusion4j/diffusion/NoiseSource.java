@@ -1,9 +1,10 @@
-package org.diffusion4j.sampling;
+package org.diffusion4j.diffusion;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.SplittableRandom;
+import org.diffusion4j.diffusion.NoiseSource;
 
 /**
  * Where a stochastic sampler's fresh Gaussian noise comes from. Draws are numbered, so a sampler
