@@ -49,6 +49,8 @@ public final class ModelFolder {
     public static final String SCHEDULER = "scheduler";
     public static final String SCHEDULER_CONFIG = "scheduler_config.json";
     public static final String TRAINING = "training";
+    /** The model_index.json key of the class names (as diffusers' DiTPipeline). */
+    public static final String ID2LABEL = "id2label";
     /** The diffusers version written into the JSON files. */
     public static final String DIFFUSERS_VERSION = "0.31.0";
 
@@ -105,9 +107,24 @@ public final class ModelFolder {
 
     /** The {@code model_index.json} of a diffusers {@code DDPMPipeline} (UNet2DModel + DDPMScheduler). */
     public static String ddpmModelIndexJson() {
+        return ddpmModelIndexJson(List.of());
+    }
+
+    /**
+     * The {@code model_index.json} of a DDPMPipeline; for a class-conditional model with its class names as
+     * {@code id2label} ({"0": "T-shirt/top", …}), the pipeline config key diffusers' DiTPipeline uses.
+     */
+    public static String ddpmModelIndexJson(List<String> classNames) {
         JsonObject o = new JsonObject();
         o.addProperty("_class_name", "DDPMPipeline");
         o.addProperty("_diffusers_version", DIFFUSERS_VERSION);
+        if (!classNames.isEmpty()) {
+            JsonObject id2label = new JsonObject();
+            for (int i = 0; i < classNames.size(); i++) {
+                id2label.addProperty(Integer.toString(i), classNames.get(i));
+            }
+            o.add(ID2LABEL, id2label);
+        }
         o.add("scheduler", pair("diffusers", "DDPMScheduler"));
         o.add("unet", pair("diffusers", "UNet2DModel"));
         return new GsonBuilder().setPrettyPrinting().create().toJson(o) + "\n";
@@ -151,9 +168,52 @@ public final class ModelFolder {
         }
     }
 
+    /**
+     * The class names of a class-conditional model: {@code id2label} of {@code model_index.json} as a list
+     * indexed by label, or an empty list when the key is absent.
+     *
+     * @throws CheckpointException when the file is unreadable or {@code id2label} is not {"0": name, …, "K-1": name}
+     */
+    public List<String> readClassNames() throws IOException {
+        Path index = modelIndexFile();
+        JsonObject o;
+        try {
+            o = com.google.gson.JsonParser.parseString(Files.readString(index, java.nio.charset.StandardCharsets.UTF_8))
+                    .getAsJsonObject();
+        } catch (RuntimeException e) {
+            throw new CheckpointException(index + ": not a JSON object (" + e.getMessage() + ")", e);
+        }
+        if (!o.has(ID2LABEL)) {
+            return List.of();
+        }
+        if (!o.get(ID2LABEL).isJsonObject()) {
+            throw new CheckpointException(index + ": field \"" + ID2LABEL + "\" must be an object {\"0\": \"name\", ...}");
+        }
+        JsonObject map = o.getAsJsonObject(ID2LABEL);
+        int k = map.size();
+        if (k > 100_000) {
+            throw new CheckpointException(index + ": field \"" + ID2LABEL + "\" has " + k + " classes (at most 100000)");
+        }
+        List<String> names = new java.util.ArrayList<>(k);
+        for (int i = 0; i < k; i++) {
+            com.google.gson.JsonElement e = map.get(Integer.toString(i));
+            if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+                throw new CheckpointException(index + ": field \"" + ID2LABEL + "\" must map every id 0.." + (k - 1)
+                        + " to a name; id \"" + i + "\" is " + (e == null ? "missing" : "not a string"));
+            }
+            names.add(e.getAsString());
+        }
+        return List.copyOf(names);
+    }
+
     /** Writes {@code model_index.json} atomically. */
     public void writeModelIndex() throws IOException {
-        AtomicFiles.writeString(modelIndexFile(), ddpmModelIndexJson());
+        writeModelIndex(List.of());
+    }
+
+    /** Writes {@code model_index.json} atomically, with {@code id2label} when {@code classNames} is not empty. */
+    public void writeModelIndex(List<String> classNames) throws IOException {
+        AtomicFiles.writeString(modelIndexFile(), ddpmModelIndexJson(classNames));
     }
 
     /** Writes {@code scheduler/scheduler_config.json} atomically (the text of a {@code SchedulerConfig}). */

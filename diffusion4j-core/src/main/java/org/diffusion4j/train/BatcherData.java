@@ -56,6 +56,11 @@ public final class BatcherData implements TrainingData {
     }
 
     @Override
+    public java.util.List<String> classNames() {
+        return batcher.dataset().classNames();
+    }
+
+    @Override
     public NDList batchAt(NDManager manager, long step) {
         Batch b = batcher.batchAt(manager, step);
         return new NDList(b.images(), b.labels());

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -51,6 +52,7 @@ public final class DiffusionTrainer {
     private static final long STREAM_TIMESTEPS = 1;
     private static final long STREAM_NOISE = 2;
     private static final long STREAM_DROPOUT = 3;
+    private static final long STREAM_LABEL_DROPOUT = 4;
 
     private final TrainConfig config;
     private final TrainableModel model;
@@ -162,6 +164,26 @@ public final class DiffusionTrainer {
         return t;
     }
 
+    /**
+     * The labels the network sees at {@code step}: each replaced by the null class with probability
+     * {@code p_uncond} (Ho &amp; Salimans 2022, Algorithm 1), drawn from (seed, step) so resume is exact.
+     * Returns {@code labels} itself when nothing is dropped.
+     */
+    public long[] conditioningLabels(long step, long[] labels) {
+        long nullLabel = config.nullClassLabel();
+        if (nullLabel < 0) {
+            return labels;
+        }
+        SplittableRandom r = new SplittableRandom(streamSeed(config.seed(), STREAM_LABEL_DROPOUT, step));
+        long[] out = labels.clone();
+        for (int i = 0; i < out.length; i++) {
+            if (r.nextDouble() < config.pUncond()) {
+                out[i] = nullLabel;
+            }
+        }
+        return out;
+    }
+
     // ------------------------------------------------------------------ one step
 
     /** Runs the step with index {@link #step()} and advances it. */
@@ -209,7 +231,10 @@ public final class DiffusionTrainer {
         long t0 = System.nanoTime();
         NDList batch = data.batchAt(sub, s);
         NDArray x0 = batch.get(0);
-        NDArray labels = batch.size() > 1 ? batch.get(1) : null;
+        NDArray labels = null;
+        if (model.isClassConditional()) {
+            labels = sub.create(conditioningLabels(s, batch.get(1).toLongArray()));
+        }
         int b = Math.toIntExact(x0.getShape().get(0));
         long[] t = timestepsAt(s, b);
         int[] ti = new int[b];
@@ -227,7 +252,7 @@ public final class DiffusionTrainer {
         NDArray loss;
         t0 = lap(Phase.DATA, t0);
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            NDArray prediction = model.forward(xt, timesteps, model.isClassConditional() ? labels : null);
+            NDArray prediction = model.forward(xt, timesteps, labels);
             NDArray perSample = weights == null ? Losses.lossSimple(prediction, target)
                     : Losses.lossSimple(prediction, target, weights);
             loss = perSample.mean();
@@ -381,7 +406,7 @@ public final class DiffusionTrainer {
                 d -> TrainingCheckpoint.write(d, state, config, parameters, ema, optimizer));
         output.writeUnet(model.configJson(), ema.weights());
         output.writeSchedulerConfig(config.schedulerConfigJson());
-        output.writeModelIndex();
+        output.writeModelIndex(model.isClassConditional() ? data.classNames() : List.of());
         lastCheckpointStep = step;
         lastCheckpoint = dir;
         // Housekeeping: a failure here loses nothing, so it is reported and training goes on.

@@ -42,6 +42,9 @@ import org.diffusion4j.schedule.NoiseSchedule;
  * <tr><td>ema_decay, ema_warmup</td><td>0.9999, true</td><td>see {@link Ema}</td></tr>
  * <tr><td>prediction_type</td><td>"epsilon"</td><td>epsilon | sample | v_prediction</td></tr>
  * <tr><td>loss_weighting, snr_gamma</td><td>"none", 5</td><td>none | min_snr (Hang et al. 2023)</td></tr>
+ * <tr><td>p_uncond</td><td>0.1</td><td>class-conditional models: probability that a label is replaced by the null
+ *     class (id {@code num_class_embeds − 1}), so one network is conditional and unconditional (Ho &amp; Salimans
+ *     2022); needs {@code num_class_embeds} = classes + 1. 0 trains a purely conditional model</td></tr>
  * <tr><td>beta_schedule, beta_start, beta_end, num_train_timesteps</td><td>"linear", 1e-4, 0.02,
  *     1000</td><td>diffusers names</td></tr>
  * <tr><td>seed</td><td>0</td><td>data order, t, ε, dropout and initialisation</td></tr>
@@ -87,7 +90,7 @@ public final class TrainConfig {
 
     private static final Set<String> KEYS = Set.of("model", "dataset", "random_flip", "batch_size", "learning_rate",
             "lr_warmup_steps", "adam_beta1", "adam_beta2", "adam_epsilon", "adam_weight_decay", "max_grad_norm",
-            "ema_decay", "ema_warmup", "prediction_type", "loss_weighting", "snr_gamma", "beta_schedule", "beta_start",
+            "ema_decay", "ema_warmup", "prediction_type", "loss_weighting", "snr_gamma", "p_uncond", "beta_schedule", "beta_start",
             "beta_end", "num_train_timesteps", "seed", "checkpoint_every", "keep_last", "log_every",
             "max_consecutive_bad_steps");
 
@@ -108,6 +111,7 @@ public final class TrainConfig {
     private final PredictionType predictionType;
     private final LossWeighting lossWeighting;
     private final double snrGamma;
+    private final double pUncond;
     private final BetaSchedule betaSchedule;
     private final double betaStart;
     private final double betaEnd;
@@ -136,6 +140,7 @@ public final class TrainConfig {
         predictionType = b.predictionType;
         lossWeighting = b.lossWeighting;
         snrGamma = b.snrGamma;
+        pUncond = b.pUncond;
         betaSchedule = b.betaSchedule;
         betaStart = b.betaStart;
         betaEnd = b.betaEnd;
@@ -236,6 +241,7 @@ public final class TrainConfig {
         }
         b.lossWeighting = LossWeighting.parse(f.string("loss_weighting", b.lossWeighting.jsonName()), source);
         b.snrGamma = f.number("snr_gamma", b.snrGamma);
+        b.pUncond = f.number("p_uncond", b.pUncond);
         String bs = f.string("beta_schedule", b.betaSchedule.diffusersName());
         try {
             b.betaSchedule = BetaSchedule.parse(bs);
@@ -272,6 +278,7 @@ public final class TrainConfig {
         o.addProperty("prediction_type", predictionType.diffusersName());
         o.addProperty("loss_weighting", lossWeighting.jsonName());
         o.addProperty("snr_gamma", snrGamma);
+        o.addProperty("p_uncond", pUncond);
         o.addProperty("beta_schedule", betaSchedule.diffusersName());
         o.addProperty("beta_start", betaStart);
         o.addProperty("beta_end", betaEnd);
@@ -335,6 +342,11 @@ public final class TrainConfig {
         if (classes != null && numClasses > classes) {
             throw new IllegalArgumentException("data " + dataName + " has " + numClasses + " classes but the model's "
                     + "num_class_embeds is " + classes + "; set it to at least " + numClasses);
+        }
+        if (classes != null && pUncond > 0 && classes != numClasses + 1) {
+            throw new IllegalArgumentException("p_uncond " + pUncond + " needs a null class: data " + dataName + " has "
+                    + numClasses + " classes, so set model.num_class_embeds to " + (numClasses + 1)
+                    + " (the last id is the null class), or set p_uncond to 0");
         }
     }
 
@@ -415,6 +427,20 @@ public final class TrainConfig {
         return snrGamma;
     }
 
+    /** Label dropout probability for class-conditional models (classifier-free guidance training). */
+    public double pUncond() {
+        return pUncond;
+    }
+
+    /**
+     * The null-class label id ∅ = {@code num_class_embeds − 1} that label dropout substitutes, or -1 when
+     * the model is unconditional or {@code p_uncond} is 0.
+     */
+    public long nullClassLabel() {
+        Integer k = unetConfig.numClassEmbeds();
+        return k == null || pUncond == 0 ? -1 : k - 1;
+    }
+
     public BetaSchedule betaSchedule() {
         return betaSchedule;
     }
@@ -470,6 +496,7 @@ public final class TrainConfig {
         b.predictionType = predictionType;
         b.lossWeighting = lossWeighting;
         b.snrGamma = snrGamma;
+        b.pUncond = pUncond;
         b.betaSchedule = betaSchedule;
         b.betaStart = betaStart;
         b.betaEnd = betaEnd;
@@ -521,6 +548,7 @@ public final class TrainConfig {
         private PredictionType predictionType = PredictionType.EPSILON;
         private LossWeighting lossWeighting = LossWeighting.NONE;
         private double snrGamma = 5.0;
+        private double pUncond = 0.1;
         private BetaSchedule betaSchedule = BetaSchedule.LINEAR;
         private double betaStart = 1e-4;
         private double betaEnd = 0.02;
@@ -593,6 +621,12 @@ public final class TrainConfig {
             return this;
         }
 
+        /** Label dropout for classifier-free guidance; see {@link TrainConfig#pUncond()}. */
+        public Builder optPUncond(double pUncond) {
+            this.pUncond = pUncond;
+            return this;
+        }
+
         public Builder optBetaSchedule(BetaSchedule schedule, double betaStart, double betaEnd, int numTrainTimesteps) {
             this.betaSchedule = schedule;
             this.betaStart = betaStart;
@@ -662,6 +696,9 @@ public final class TrainConfig {
             }
             if (!(emaDecay >= 0 && emaDecay < 1)) {
                 throw bad("ema_decay", emaDecay, "must be in [0, 1) (0.9999 in Ho et al. 2020)");
+            }
+            if (!(pUncond >= 0 && pUncond < 1)) {
+                throw bad("p_uncond", pUncond, "must be in [0, 1) (0.1 in Ho & Salimans 2022; 0 = no null class)");
             }
             if (!(snrGamma > 0)) {
                 throw bad("snr_gamma", snrGamma, "must be > 0 (5 in Hang et al. 2023)");

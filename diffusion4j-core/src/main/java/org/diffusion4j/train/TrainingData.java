@@ -23,6 +23,11 @@ public interface TrainingData {
     /** The number of classes, 0 when unlabeled. */
     int numClasses();
 
+    /** The class names indexed by label (saved as {@code id2label} in the model folder); "0", "1", … by default. */
+    default java.util.List<String> classNames() {
+        return java.util.stream.IntStream.range(0, numClasses()).mapToObj(Integer::toString).toList();
+    }
+
     /**
      * The batch of global step {@code step}: images float32 (B, C, H, W) in [-1, 1] and labels
      * int64 (B) (-1 when unlabeled), created in {@code manager}.
