@@ -47,6 +47,10 @@ public final class AtomicFiles {
             syncDirectory(dir);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp);
+            if (e.getClass() == IOException.class) { // the kernel's bare errno text, e.g. "No space left on device"
+                throw new IOException(target + ": could not be written (" + e.getMessage()
+                        + "); the file there before, if any, is unchanged", e);
+            }
             throw e;
         }
     }

@@ -35,12 +35,23 @@ final class ChildJvm {
 
     /** Starts {@code mainClass} with {@code args}; its stderr goes to {@code stderr}. */
     static ChildJvm start(Class<?> mainClass, Path stderr, String... args) throws IOException {
+        return startUnder(null, mainClass, stderr, args);
+    }
+
+    /**
+     * Starts {@code mainClass} under a bash prelude such as {@code ulimit -f 256} (run before the
+     * JVM is exec'd in the same process), or directly when {@code shellPrelude} is null.
+     */
+    static ChildJvm startUnder(String shellPrelude, Class<?> mainClass, Path stderr, String... args) throws IOException {
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1", "-Dai.djl.pytorch.num_interop_threads=1",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-XX:+UseSerialGC", "-Xmx512m",
                 "-cp", classPath, mainClass.getName()));
         command.addAll(List.of(args));
+        if (shellPrelude != null) {
+            command.addAll(0, List.of("bash", "-c", shellPrelude + " && exec \"$0\" \"$@\""));
+        }
         Files.createDirectories(stderr.toAbsolutePath().getParent());
         ProcessBuilder pb = new ProcessBuilder(command).redirectError(stderr.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));

@@ -37,7 +37,15 @@ public final class TrainingChild {
                 .optCheckpointing(checkpointEvery, 3).optLogEvery(1).build();
     }
 
-    private static void say(String line) {
+    /** A trainer of {@link #config} on synthetic stripes, writing to {@code out}. */
+    static DiffusionTrainer trainer(NDManager manager, Path out, long seed, int checkpointEvery, TrainListener listener) {
+        TrainConfig config = config(seed, checkpointEvery);
+        return DiffusionTrainer.builder(config, Training.newModel(config, manager),
+                new SyntheticData(1, DiffusionTrainerTest.SIZE, config.batchSize(), seed))
+                .optOutput(new ModelFolder(out)).optListener(listener).build();
+    }
+
+    static void say(String line) {
         System.out.println(line);
         System.out.flush();
     }
@@ -50,7 +58,6 @@ public final class TrainingChild {
         long untilStep = Long.parseLong(args[1]);
         int every = Integer.parseInt(args[2]);
         long seed = Long.parseLong(args[3]);
-        TrainConfig config = config(seed, every);
         TrainListener listener = new TrainListener() {
             @Override
             public void onStep(TrainProgress p) {
@@ -70,10 +77,7 @@ public final class TrainingChild {
             }
         };
         try (NDManager manager = NDManager.newBaseManager()) {
-            UNetTrainable model = Training.newModel(config, manager);
-            DiffusionTrainer trainer = DiffusionTrainer.builder(config, model,
-                    new SyntheticData(1, DiffusionTrainerTest.SIZE, config.batchSize(), seed))
-                    .optOutput(new ModelFolder(out)).optListener(listener).build();
+            DiffusionTrainer trainer = trainer(manager, out, seed, every, listener);
             say(trainer.resume() ? "RESUMED " + trainer.step() : "FRESH");
             trainer.train(untilStep, null);
             say("DONE " + trainer.step());
