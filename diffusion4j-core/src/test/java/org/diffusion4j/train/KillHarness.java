@@ -42,7 +42,7 @@ final class KillHarness {
         @Override
         public String toString() {
             return String.format("%d SIGKILLs survived in %d sessions (%.1f s): %d landed inside a checkpoint save, "
-                    + "%d left partial files behind; %d resumes from a checkpoint, %d fresh starts; %d resumes fell back "
+                    + "%d left new partial files behind (all cleaned up by the end); %d resumes from a checkpoint, %d fresh starts; %d resumes fell back "
                     + "to an older checkpoint (%d after injected damage, %d without)", kills, sessions, seconds,
                     killsInCheckpointSave, killsLeavingPartialFiles, resumes, freshStarts, fallbacks,
                     fallbacks - naturalFallbacks, naturalFallbacks);
@@ -96,6 +96,7 @@ final class KillHarness {
         int injected = 0;
         int sessions = 0;
         long lastAnnounced = -1;
+        Files.createDirectories(logDir);
         Set<Long> damaged = new HashSet<>();
         while (true) {
             damaged.removeIf(s -> !isDamaged(folder, s));
@@ -105,7 +106,9 @@ final class KillHarness {
                         TrainingCheckpoint.REQUIRED);
             }
             List<ModelFolder.Checkpoint> good = goodCheckpoints(folder);
+            String event = "";
             if (killed > 0 && killed < kills && good.size() >= 2 && random.nextInt(8) == 0) {
+                event = "damaged step " + good.get(0).step() + "; ";
                 damage(good.get(0));
                 damaged.add(good.get(0).step());
                 good.remove(0);
@@ -114,13 +117,16 @@ final class KillHarness {
             Optional<ModelFolder.Checkpoint> expected = folder.newestGoodCheckpoint(TrainingCheckpoint.REQUIRED, w -> {});
             assertEquals(good.isEmpty() ? Optional.empty() : Optional.of(good.get(0)), expected);
             sessions++;
+            Set<Path> debrisBefore = partialFiles();
             ChildJvm child = startChild(runDir, logDir.resolve("session-" + sessions + ".err"), targetStep,
                     checkpointEvery, seed);
-            if (killed < kills) {
-                killSomewhere(child);
-            }
+            String kill = killed < kills ? killSomewhere(child) : "no kill";
             int exit = child.waitFor(600);
             List<String> lines = child.lines();
+            Files.write(logDir.resolve("session-" + sessions + ".out"), lines);
+            Files.writeString(logDir.resolve("harness.log"), "session " + sessions + ": " + event + "expect "
+                    + expected.map(c -> "RESUMED " + c.step()).orElse("FRESH") + "; " + kill + "; exit " + exit + "\n",
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
             String what = "session " + sessions + " " + lines + " exit " + exit;
             // The resume the child made is the one the folder calls for.
             Optional<String> resumeLine = lines.stream().filter(l -> l.equals("FRESH") || l.startsWith("RESUMED ")).findFirst();
@@ -156,7 +162,7 @@ final class KillHarness {
                 if (begun >= 0 && begun > lastStep(lines, "CKPT-END ")) {
                     inSave++;
                 }
-                if (hasPartialFiles()) {
+                if (!debrisBefore.containsAll(partialFiles())) {
                     partial++;
                 }
                 continue;
@@ -164,6 +170,7 @@ final class KillHarness {
             assertEquals(0, exit, what + "\n" + child.stderrTail());
             assertEquals("DONE " + targetStep, lines.get(lines.size() - 1), what);
             assertEquals(kills, killed, "the child reached step " + targetStep + " before every kill was made");
+            assertEquals(Set.of(), partialFiles(), "what interrupted writes left behind is cleaned up by the next save");
             return new Outcome(killed, inSave, partial, resumes, fresh, fallbacks, natural, injected, sessions,
                     (System.nanoTime() - t0) / 1e9);
         }
@@ -173,13 +180,15 @@ final class KillHarness {
      * Kills the child at a random moment of its session (a third of the time) or a random 0–3 ms
      * after it announces its first or second checkpoint save.
      */
-    private void killSomewhere(ChildJvm child) throws InterruptedException {
+    private String killSomewhere(ChildJvm child) throws InterruptedException {
+        String what;
         if (random.nextInt(3) == 0) {
             long at = (long) (random.nextDouble() * (readyNanos + 3 * nanosPerStep));
             long left = at - child.elapsedNanos();
             if (left > 0) {
                 TimeUnit.NANOSECONDS.sleep(left);
             }
+            what = String.format("kill at %.3f s", at / 1e9);
         } else {
             int nth = 1 + random.nextInt(2);
             long delay = (long) (random.nextDouble() * 3_000_000);
@@ -187,12 +196,14 @@ final class KillHarness {
             for (int k = 0; k < nth; k++) {
                 i = child.await(i + 1, l -> l.startsWith("CKPT-BEGIN ") || l.startsWith("DONE"), 300_000);
                 if (i < 0 || child.lines().get(i).startsWith("DONE")) {
-                    return; // finished (or died) first
+                    return "no kill: finished first"; // or died: the exit code tells
                 }
             }
             LockSupport.parkNanos(delay);
+            what = String.format("kill %.3f ms after %s", delay / 1e6, child.lines().get(i));
         }
         child.kill();
+        return what;
     }
 
     private static long lastStep(List<String> lines, String prefix) {
@@ -205,10 +216,13 @@ final class KillHarness {
         return last;
     }
 
-    /** Temporary files or staging folders (names starting with '.') anywhere in the run folder. */
-    private boolean hasPartialFiles() throws IOException {
+    /** Temporary files and staging folders (names starting with '.') anywhere in the run folder. */
+    private Set<Path> partialFiles() throws IOException {
+        if (!Files.isDirectory(runDir)) {
+            return Set.of();
+        }
         try (Stream<Path> s = Files.walk(runDir)) {
-            return s.anyMatch(p -> p.getFileName().toString().startsWith("."));
+            return s.filter(p -> p.getFileName().toString().startsWith(".")).collect(java.util.stream.Collectors.toSet());
         }
     }
 

@@ -45,7 +45,19 @@ class SigkillResumeTest {
         killAndCompare(tmp, Integer.getInteger("kill.count", 100), Long.getLong("kill.seed", 100));
     }
 
-    private static void killAndCompare(Path tmp, int kills, long seed) throws Exception {
+    private static void killAndCompare(Path tempDir, int kills, long seed) throws Exception {
+        Path tmp = tempDir;
+        String keep = System.getProperty("kill.dir"); // keep the run folders and logs there, for a post-mortem
+        if (keep != null) {
+            tmp = Path.of(keep);
+            if (Files.exists(tmp)) {
+                try (var s = Files.walk(tmp)) {
+                    for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.delete(p);
+                    }
+                }
+            }
+        }
         Assumptions.assumeTrue(System.getProperty("os.name").startsWith("Linux"),
                 "Process.destroyForcibly is SIGKILL on Linux; other systems are not tested");
         long target = 4L * kills + 8; // each killed session advances at most ~4 steps: the kills all land before N
