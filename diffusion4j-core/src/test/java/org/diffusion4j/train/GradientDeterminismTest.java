@@ -77,10 +77,12 @@ class GradientDeterminismTest {
     private static void reuseFreedNativeMemory() throws InterruptedException {
         System.gc();
         Thread.sleep(20);
-        for (int i = 0; i < 64; i++) {
-            ByteBuffer b = ByteBuffer.allocateDirect(4 * (1 + i % 5));
-            while (b.hasRemaining()) {
-                b.put((byte) 0x7f);
+        for (int size = 4; size <= 1 << 16; size = size * 3 / 2 + 4) { // small scalars to whole activations
+            for (int i = 0; i < 8; i++) {
+                ByteBuffer b = ByteBuffer.allocateDirect(size);
+                while (b.hasRemaining()) {
+                    b.put((byte) 0x7f);
+                }
             }
         }
     }
