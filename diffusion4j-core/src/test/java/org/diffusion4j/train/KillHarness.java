@@ -121,7 +121,7 @@ final class KillHarness {
             ChildJvm child = startChild(runDir, logDir.resolve("session-" + sessions + ".err"), targetStep,
                     checkpointEvery, seed);
             String kill = killed < kills ? killSomewhere(child) : "no kill";
-            int exit = child.waitFor(600);
+            int exit = child.waitFor(Math.max(1800, 20 * targetStep)); // a hang guard only
             List<String> lines = child.lines();
             Files.write(logDir.resolve("session-" + sessions + ".out"), lines);
             Files.writeString(logDir.resolve("harness.log"), "session " + sessions + ": " + event + "expect "
@@ -194,7 +194,7 @@ final class KillHarness {
             long delay = (long) (random.nextDouble() * 3_000_000);
             int i = -1;
             for (int k = 0; k < nth; k++) {
-                i = child.await(i + 1, l -> l.startsWith("CKPT-BEGIN ") || l.startsWith("DONE"), 300_000);
+                i = child.await(i + 1, l -> l.startsWith("CKPT-BEGIN ") || l.startsWith("DONE"), 1_800_000);
                 if (i < 0 || child.lines().get(i).startsWith("DONE")) {
                     return "no kill: finished first"; // or died: the exit code tells
                 }
