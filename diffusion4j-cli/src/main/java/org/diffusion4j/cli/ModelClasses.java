@@ -102,7 +102,7 @@ record ModelClasses(Integer numClassEmbeds, List<String> names) {
 
     /**
      * The class ids of {@code spec}: {@code all} (every class, in order) or a comma-separated list of ids
-     * and names. A name matches case-insensitively, ignoring spaces and signs ({@code ankle-boot} is
+     * and names. A name matches as written, else case-insensitively, else ignoring spaces and signs ({@code ankle-boot} is
      * "Ankle boot"), as a whole or as one of its {@code /}-separated parts ({@code top} is "T-shirt/top").
      *
      * @throws IllegalArgumentException naming the bad entry and the model's classes
@@ -151,12 +151,16 @@ record ModelClasses(Integer numClassEmbeds, List<String> names) {
             throw new IllegalArgumentException("--class '" + token + "': the model has no class names (no id2label in "
                     + "model_index.json); use ids 0.." + (k - 1));
         }
+        List<Integer> same = new ArrayList<>();
         List<Integer> exact = new ArrayList<>();
         List<Integer> whole = new ArrayList<>();
         List<Integer> part = new ArrayList<>();
         String key = normalise(token);
         for (int i = 0; i < names.size(); i++) {
             String n = names.get(i);
+            if (n.trim().equals(token)) {
+                same.add(i);
+            }
             if (n.trim().equalsIgnoreCase(token)) {
                 exact.add(i);
             }
@@ -169,7 +173,7 @@ record ModelClasses(Integer numClassEmbeds, List<String> names) {
                 }
             }
         }
-        for (List<Integer> found : List.of(exact, whole, part)) {
+        for (List<Integer> found : List.of(same, exact, whole, part)) {
             if (found.size() == 1) {
                 return found.get(0);
             }
