@@ -327,8 +327,9 @@ final class EvalCommand implements Callable<Integer> {
         if (labels != null) {
             settings.put("classes", classesText(classes, requested));
             settings.put("guidance_scale", w);
-            classText = String.format(Locale.ROOT, ", classes %s in turn, guidance %s", classesText(classes, requested),
-                    GuidanceSweepReport.scaleText(w));
+            classText = String.format(Locale.ROOT, ", classes %s in turn, guidance %s%s", classesText(classes, requested),
+                    GuidanceSweepReport.scaleText(w), Arrays.stream(requested).distinct().count() < classes.count()
+                            ? " (FD and precision/recall still compare with all classes' images)" : "");
         }
         EvalImages.Images images = EvalImages.fromFloats(values, String.format(Locale.ROOT,
                 "%d images sampled from %s with %s (%d steps, %d network evaluations per image), seed %d%s",

@@ -38,9 +38,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Generate images with a trained model.",
             "",
-            "  diffusion4j sample                   # bundled model -> samples.png (class-conditional: one row per class)",
+            "  diffusion4j sample                   # bundled model -> samples.png",
             "  diffusion4j sample --model runs/my-model --sampler ddpm -n 16 --seed 1",
-            "  diffusion4j sample --class sneaker,bag --guidance 3 --steps 25",
+            "  diffusion4j sample --class sneaker,bag --guidance 3   # a class-conditional model: a row of 8 per class",
             "  diffusion4j sample --steps 20 --out-dir out/ --trajectory steps.gif",
             ""})
 final class SampleCommand implements Callable<Integer> {

@@ -153,7 +153,8 @@ final class SamplingOptions {
          * {@code eval --guidance 0,1,2,4} on the bundled class-conditional model says better (Ho &amp; Salimans 2022
          * find FID best at a small guidance strength and IS rising with it; their w is this w − 1).
          */
-        static final double DEFAULT_GUIDANCE = 2.0;
+        static final String DEFAULT_GUIDANCE_TEXT = "2";
+        static final double DEFAULT_GUIDANCE = Double.parseDouble(DEFAULT_GUIDANCE_TEXT);
 
         @Option(names = "--class", paramLabel = "all|C[,C...]",
                 description = {"Class-conditional models: the classes to generate, by id or name (case-insensitive: 7, sneaker, "
@@ -162,9 +163,9 @@ final class SamplingOptions {
         String classes;
 
         @Option(names = "--guidance", split = ",", paramLabel = "W",
-                description = {"Classifier-free guidance scale w (diffusers' guidance_scale): eps(null) + w (eps(c) - eps(null)); "
+                description = {"Classifier-free guidance scale w (diffusers' guidance_scale): eps_null + w (eps_c - eps_null); "
                         + "1 = conditional only (one network input), 0 = unconditional. Needs a model trained with a null class "
-                        + "(p_uncond > 0); default: " + DEFAULT_GUIDANCE + " for those, else 1.",
+                        + "(p_uncond > 0); default: " + DEFAULT_GUIDANCE_TEXT + " for those, else 1.",
                     "'eval' takes a list (0,1,2,4) and measures the trade-off."})
         List<Double> guidance;
 
