@@ -37,9 +37,20 @@ class TrainConfigTest {
         assertEquals(0.1, u.dropout());
         // ../shared/peers/torch_ddpm.py bench --ch 32 prints "params 1623169"
         assertEquals(1_623_169, parameterCount(u));
-        assertEquals(PredictionType.EPSILON, c.predictionType());
+        // v-prediction won the equal-budget recipe comparison (docs/recipes.md)
+        assertEquals(PredictionType.V_PREDICTION, c.predictionType());
         assertEquals(BetaSchedule.LINEAR, c.betaSchedule());
         assertEquals(1000, c.numTrainTimesteps());
+    }
+
+    @Test
+    void fashionMnistCondPresetIsTheBundledModelsRecipe() {
+        TrainConfig c = TrainConfig.preset("fashion-mnist-cond");
+        assertEquals(11, c.unetConfig().numClassEmbeds());
+        assertEquals(10, c.nullClassLabel());
+        assertEquals(PredictionType.V_PREDICTION, c.predictionType());
+        c.checkData("fashion-mnist", 1, 28, 28, 10);
+        assertThrows(IllegalArgumentException.class, () -> c.checkData("fashion-mnist", 1, 28, 28, 9));
     }
 
     @Test
@@ -139,7 +150,7 @@ class TrainConfigTest {
         try (InputStream in = getClass().getResourceAsStream("/fixtures/diffusers/scheduler/scheduler_config.json")) {
             fixture = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        TrainConfig c = TrainConfig.preset("fashion-mnist");
+        TrainConfig c = TrainConfig.preset("fashion-mnist").toBuilder().optPredictionType(PredictionType.EPSILON).build();
         assertEquals(JsonParser.parseString(fixture), JsonParser.parseString(c.schedulerConfigJson()));
         TrainConfig v = c.toBuilder().optPredictionType(PredictionType.V_PREDICTION)
                 .optBetaSchedule(BetaSchedule.SQUAREDCOS_CAP_V2, 1e-4, 0.02, 1000).build();
