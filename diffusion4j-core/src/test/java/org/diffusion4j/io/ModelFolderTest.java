@@ -208,7 +208,7 @@ class ModelFolderTest {
 
     // ------------------------------------------------------------------ class names (id2label)
 
-    static final Path SHIPPED_MODEL = Path.of(System.getProperty("diffusion4j.root", "..")).resolve("models/fashion-mnist-ddpm");
+    static final Path SHIPPED_MODEL = Path.of(System.getProperty("diffusion4j.root", "..")).resolve("models/fashion-mnist-ddpm-uncond");
 
     @Test
     void classNamesAreWrittenAsId2labelNextToTheUnchangedPipelineEntries() {

@@ -642,8 +642,8 @@ class DiffusionTrainerTest {
         assertEquals(List.of("0", "1"), new SyntheticData(1, SIZE, BATCH, 1).classNames());
     }
 
-    /** The checkpoint shipped in models/fashion-mnist-ddpm (unconditional, written before p_uncond existed). */
-    static final Path SHIPPED_MODEL = Path.of(System.getProperty("diffusion4j.root", "..")).resolve("models/fashion-mnist-ddpm");
+    /** The checkpoint shipped in models/fashion-mnist-ddpm-uncond (unconditional, written before p_uncond existed). */
+    static final Path SHIPPED_MODEL = Path.of(System.getProperty("diffusion4j.root", "..")).resolve("models/fashion-mnist-ddpm-uncond");
 
     @Test
     void resumingTheShippedUnconditionalCheckpointIgnoresLabelDropout(@TempDir Path tmp) throws IOException {

@@ -240,9 +240,9 @@ class TrainConfigTest {
         assertTrue(e.getMessage().contains("num_class_embeds is 9") && e.getMessage().contains("at least 10"), e.getMessage());
     }
 
-    /** The checkpoint shipped in models/fashion-mnist-ddpm, written before p_uncond existed. */
+    /** The checkpoint shipped in models/fashion-mnist-ddpm-uncond, written before p_uncond existed. */
     static final Path SHIPPED_CHECKPOINT = Path.of(System.getProperty("diffusion4j.root", ".."))
-            .resolve("models/fashion-mnist-ddpm/training/step-3065");
+            .resolve("models/fashion-mnist-ddpm-uncond/training/step-3065");
 
     @Test
     void aCheckpointConfigWrittenBeforePUncondLoadsWithTheDefault() throws IOException {
