@@ -23,11 +23,13 @@ import org.diffusion4j.eval.FeatureStats;
 import org.diffusion4j.eval.SamplerSweep;
 import org.diffusion4j.eval.SamplerSweepReport;
 import org.diffusion4j.nn.FashionClassifier;
+import org.diffusion4j.nn.UNet2DConfig;
 import org.diffusion4j.nn.UNet2DModel;
 import org.diffusion4j.sampling.Sampler;
 import org.diffusion4j.sampling.Samplers;
 import org.diffusion4j.sampling.SchedulerConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -67,6 +69,12 @@ final class BenchSamplersCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "5,10,20,50,100", paramLabel = "LIST",
             description = "Comma-separated step counts (default: ${DEFAULT-VALUE}).")
     String stepList;
+
+    @Mixin
+    SamplingOptions.Overrides overrides;
+
+    @Mixin
+    SamplingOptions.Conditioning conditioning;
 
     @Option(names = "--reference-steps", paramLabel = "T",
             description = "Steps of the reference DDPM cell; 0 = none (default: the model's T, num_train_timesteps).")
@@ -112,13 +120,20 @@ final class BenchSamplersCommand implements Callable<Integer> {
         Path statsFile = classifierDir.resolve(ModelLoading.TEST_STATS_FILE);
         GaussianStats reference = GaussianStats.load(statsFile);
         int refSteps = referenceSteps != null ? referenceSteps : config.numTrainTimesteps();
-        SamplerSweep.Settings settings = new SamplerSweep.Settings(dir.toString(), digest(dir), numImages, seed,
+        ModelClasses classes = ModelClasses.read(dir, UNet2DConfig.load(dir.resolve("unet").resolve(UNet2DModel.CONFIG_FILE)));
+        long[] requested = conditioning.requested(classes);
+        double guidance = conditioning.scale(classes);
+        ClassCondition condition = ClassCondition.of(classes, requested == null ? null : ModelClasses.cycle(numImages, requested), guidance);
+        String variant = variant(classes, requested, guidance);
+        SamplerSweep.Settings settings = new SamplerSweep.Settings(dir + (variant.isEmpty() ? "" : " (" + variant + ")"),
+                variant.isEmpty() ? digest(dir) : sha256(digest(dir) + "|" + variant), numImages, seed,
                 "Fashion-MNIST test feature statistics (" + reference.count() + " images, " + classifierDir.getFileName() + ")", refSteps);
         Path state = out.resolve("samplers.json");
         SamplerSweep sweep = loadOrCreate(state, settings);
         List<SamplerSweep.Cell> plan = SamplerSweep.plan(samplers, steps, refSteps);
+        overrides.apply(config.samplerOptions(1));
         SamplerSweep.SamplerFactory factory = cell -> Samplers.create(cell.sampler(), config.noiseSchedule(),
-                config.samplerOptions(cell.steps()));
+                overrides.apply(config.samplerOptions(cell.steps())));
         if (dryRun) {
             printPlan(o, sweep, plan, factory);
             o.flush();
@@ -142,7 +157,7 @@ final class BenchSamplersCommand implements Callable<Integer> {
                     sweep.floorFd(), numImages);
             o.flush();
             SamplerSweep.Generator generator = (sampler, m) -> EvalImages.fromFloats(
-                    ModelLoading.generate(unet, config, sampler, numImages, seed, batch, progress(), m), "").toModelRange(m);
+                    ModelLoading.generate(unet, config, sampler, condition, numImages, seed, batch, progress(), m), "").toModelRange(m);
             SamplerSweep.Listener listener = new SamplerSweep.Listener() {
                 @Override
                 public void starting(SamplerSweep.Cell cell, Sampler sampler, int index, int count, double estimate) {
@@ -267,6 +282,31 @@ final class BenchSamplersCommand implements Callable<Integer> {
     private static String describe(SamplerSweep.Settings s) {
         return String.format(Locale.ROOT, "model %s sha256 %s…, n=%d, seed %d, reference %d steps", s.model(),
                 s.modelDigest().substring(0, Math.min(12, s.modelDigest().length())), s.images(), s.seed(), s.referenceSteps());
+    }
+
+    /**
+     * What besides the model decides the images: the scheduler overrides, and for a class-conditional model
+     * the classes and the guidance scale ({@code classes=all,guidance=2}); empty for an unconditional model
+     * sampled with the scheduler config's settings, so such sweeps keep their digest.
+     */
+    private String variant(ModelClasses classes, long[] requested, double guidance) {
+        List<String> parts = new ArrayList<>();
+        if (requested != null) {
+            parts.add("classes=" + (conditioning.classes == null ? "all" : java.util.Arrays.toString(requested).replace(" ", "")));
+            parts.add("guidance=" + java.math.BigDecimal.valueOf(guidance).stripTrailingZeros().toPlainString());
+        }
+        if (overrides.given()) {
+            parts.add(overrides.describe());
+        }
+        return String.join(",", parts);
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** SHA-256 over the UNet config, its weights and the scheduler config: the model a result belongs to. */

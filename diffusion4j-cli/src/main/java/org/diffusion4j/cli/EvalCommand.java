@@ -8,17 +8,21 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.diffusion4j.data.Datasets;
 import org.diffusion4j.data.Split;
 import org.diffusion4j.diffusion.GaussianDiffusion;
 import org.diffusion4j.diffusion.VarianceType;
 import org.diffusion4j.diffusion.VariationalBound;
+import org.diffusion4j.eval.ClassAccuracy;
 import org.diffusion4j.eval.FeatureStats;
+import org.diffusion4j.eval.GuidanceSweepReport;
 import org.diffusion4j.eval.GaussianStats;
 import org.diffusion4j.eval.PrecisionRecall;
 import org.diffusion4j.eval.QualityReport;
@@ -27,10 +31,9 @@ import org.diffusion4j.io.AtomicFiles;
 import org.diffusion4j.nn.FashionClassifier;
 import org.diffusion4j.nn.UNet2DModel;
 import org.diffusion4j.sampling.Sampler;
-import org.diffusion4j.sampling.SamplerOptions;
-import org.diffusion4j.sampling.Samplers;
 import org.diffusion4j.sampling.SchedulerConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -51,6 +54,10 @@ import picocli.CommandLine.Spec;
             "  diffusion4j eval                           # bundled model, ddim 50 steps, 1000 images",
             "  diffusion4j eval --model runs/m --sampler ddpm -n 5000 --metrics fd,is,pr,nll --json e.json",
             "  diffusion4j eval --samples fid-samples/     # score PNGs (or a uint8 .npy) from anywhere",
+            "  diffusion4j eval --model runs/cond --guidance 0,1,2,4 --out docs/guidance   # FD and class accuracy per w",
+            "",
+            "A class-conditional model is asked for every class in turn (image i: class i mod K) and its class accuracy",
+            "(the requested class = the classifier's) is reported next to the classifier's accuracy on real test images.",
             ""})
 final class EvalCommand implements Callable<Integer> {
 
@@ -68,15 +75,14 @@ final class EvalCommand implements Callable<Integer> {
                     + "(or [N, 1, 28, 28]; float arrays are read as values in [-1, 1], as 'sample --out-raw' writes).")
     Path samples;
 
-    @Option(names = "--sampler", paramLabel = "NAME", completionCandidates = SamplerNames.class,
-            description = "Sampler: ${COMPLETION-CANDIDATES} (default: ddim).")
-    String sampler;
+    @Mixin
+    SamplingOptions.Choice choice;
 
-    @Option(names = "--steps", paramLabel = "N", description = "Sampling steps (default: T for ddpm, 50 otherwise).")
-    Integer steps;
+    @Mixin
+    SamplingOptions.Overrides overrides;
 
-    @Option(names = "--eta", paramLabel = "E", description = "DDIM eta in [0, 1] (default: 0).")
-    Double eta;
+    @Mixin
+    SamplingOptions.Conditioning conditioning;
 
     @Option(names = {"-n", "--num-images"}, paramLabel = "N",
             description = "Images to sample and to compare (default: 1000; with --samples: all of them).")
@@ -94,6 +100,10 @@ final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the report as JSON.")
     Path json;
+
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "With a --guidance list: the folder of guidance.md, guidance.json and guidance.png (default: docs/guidance).")
+    Path out;
 
     @Option(names = "--nll-images", defaultValue = "64", paramLabel = "N",
             description = "Real test images the NLL bound is computed on (also the anchors' count) (default: ${DEFAULT-VALUE}).")
@@ -121,8 +131,9 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Set<Metric> metrics = metrics();
-        validate();
+        boolean sweep = conditioning.guidance != null && conditioning.guidance.size() > 1;
+        Set<Metric> metrics = metrics(sweep);
+        validate(sweep);
         PrintWriter o = spec.commandLine().getOut();
         long start = System.nanoTime();
         Path classifierDir = ModelLoading.classifierDir(classifier);
@@ -132,10 +143,15 @@ final class EvalCommand implements Callable<Integer> {
         try (NDManager manager = NDManager.newBaseManager()) {
             SchedulerConfig config = useModel ? ModelLoading.schedulerConfig(dir) : null;
             UNet2DModel unet = useModel ? UNet2DModel.load(dir.resolve("unet"), manager) : null;
+            ModelClasses classes = ModelClasses.UNCONDITIONAL;
             if (unet != null) {
                 ModelLoading.checkGray28(unet, dir);
+                classes = ModelLoading.classes(dir, unet);
             }
-            EvalImages.Images scored = imagesToScore(manager, unet, config, dir, settings);
+            if (sweep) {
+                return new EvalGuidanceSweep(this, classifierDir, manager).run(unet, config, dir, classes, metrics, o);
+            }
+            EvalImages.Images scored = imagesToScore(manager, unet, config, dir, classes, settings);
             int n = scored.size();
             if (n < PrecisionRecall.DEFAULT_K + 1 && metrics.contains(Metric.PR)) {
                 throw usage("precision/recall need at least " + (PrecisionRecall.DEFAULT_K + 1) + " images, got " + n);
@@ -188,9 +204,10 @@ final class EvalCommand implements Callable<Integer> {
             if (featureMetrics) {
                 seconds.put("features", (System.nanoTime() - t) / 1e9);
             }
+            ClassAccuracy.Result[] accuracy = classAccuracy(net, classes, scored, manager, o);
 
             if (metrics.contains(Metric.NLL)) {
-                QualityReport.Nll[] nll = nll(manager, unet, config, dir, settings, o);
+                QualityReport.Nll[] nll = nll(manager, unet, classes, config, dir, settings, o);
                 for (int i = 0; i < 3; i++) {
                     scores[i] = scores[i].withNll(nll[i]);
                 }
@@ -214,9 +231,14 @@ final class EvalCommand implements Callable<Integer> {
             if (metrics.contains(Metric.NLL)) {
                 o.printf(Locale.ROOT, "NLL row: the model's bound on %d real test | training | noise images, not on the samples%n", nllImages);
             }
+            if (accuracy != null) {
+                o.printf(Locale.ROOT, "class accuracy (the classifier's arg-max is the requested class): samples %s; "
+                        + "real test images with their labels (the ceiling) %s%n", ClassAccuracy.describe(accuracy[0]),
+                        ClassAccuracy.describe(accuracy[1]));
+            }
             o.println("time: " + timeLine());
             if (json != null) {
-                writeJson(report);
+                writeJson(report, accuracy);
                 o.println("wrote " + json);
             }
         }
@@ -224,31 +246,38 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Set<Metric> metrics() {
-        String spec = metricsSpec != null ? metricsSpec : samples == null ? "fd,is,pr,nll" : "fd,is,pr";
+    private Set<Metric> metrics(boolean sweep) {
+        String spec = metricsSpec != null ? metricsSpec : samples == null && !sweep ? "fd,is,pr,nll" : "fd,is,pr";
+        Set<Metric> m;
         try {
-            return QualityReport.Metric.parse(spec);
+            m = QualityReport.Metric.parse(spec);
         } catch (IllegalArgumentException e) {
             throw usage("--metrics: " + e.getMessage());
         }
+        if (sweep && m.contains(Metric.NLL)) {
+            throw usage("--metrics nll: the NLL bound does not depend on the guidance scale; a --guidance list measures fd, is and pr "
+                    + "(and the class accuracy); run eval with one --guidance value for the NLL");
+        }
+        return m;
     }
 
-    private void validate() {
+    private void validate(boolean sweep) {
         if (numImages != null && numImages < 1) {
             throw usage("-n must be at least 1, got " + numImages);
         }
         if (batch < 1) {
             throw usage("--batch must be at least 1, got " + batch);
         }
-        if (steps != null && steps < 1) {
-            throw usage("--steps must be at least 1, got " + steps);
-        }
         if (nllImages < 1 || nllTimesteps < 0) {
             throw usage("--nll-images must be at least 1 and --nll-timesteps at least 0 (0 = all), got "
                     + nllImages + " and " + nllTimesteps);
         }
-        if (samples != null && (sampler != null || steps != null || eta != null)) {
-            throw usage("--sampler, --steps and --eta choose how images are sampled; with --samples nothing is sampled, omit them");
+        if (samples != null && (choice.given() || overrides.given() || conditioning.given())) {
+            throw usage("--sampler, --steps, --eta, --spacing, --variance, --clip-sample, --karras, --class and --guidance choose how "
+                    + "images are sampled; with --samples nothing is sampled, omit them");
+        }
+        if (out != null && !sweep) {
+            throw usage("--out is the folder of a guidance sweep; give --guidance a list such as 0,1,2,4 (or use --json FILE)");
         }
         try {
             VarianceType v = VarianceType.parse(nllVariance);
@@ -262,7 +291,7 @@ final class EvalCommand implements Callable<Integer> {
 
     /** The images to score: --samples, or n images sampled from the model. */
     private EvalImages.Images imagesToScore(NDManager manager, UNet2DModel unet, SchedulerConfig config, Path dir,
-            Map<String, Object> settings) throws IOException {
+            ModelClasses classes, Map<String, Object> settings) throws IOException {
         if (samples != null) {
             EvalImages.Images set = EvalImages.read(samples);
             if (numImages != null) {
@@ -275,36 +304,65 @@ final class EvalCommand implements Callable<Integer> {
             settings.put("samples", samples.toString());
             return set;
         }
-        String name = sampler == null ? "ddim" : sampler;
         int n = numImages == null ? 1000 : numImages;
-        int stepCount = steps != null ? steps : name.trim().equalsIgnoreCase("ddpm") ? config.numTrainTimesteps() : 50;
-        Sampler s;
-        try {
-            SamplerOptions.Builder b = config.samplerOptions(stepCount).toBuilder();
-            if (eta != null) {
-                b.eta(eta);
-            }
-            s = Samplers.create(name, config.noiseSchedule(), b.build());
-        } catch (IllegalArgumentException e) {
-            throw usage(e.getMessage());
-        }
+        Sampler s = choice.create(config, overrides);
+        long[] requested = conditioning.requested(classes);
+        double w = conditioning.scale(classes);
+        long[] labels = requested == null ? null : ModelClasses.cycle(n, requested);
+        ClassCondition condition = ClassCondition.of(classes, labels, w);
         long t = System.nanoTime();
         Progress progress = TaskProgress.enabled(noProgress) ? Progress.bar(spec.commandLine().getErr()) : Progress.NONE;
-        float[] values = ModelLoading.generate(unet, config, s, n, seed, batch, progress, manager);
+        float[] values = ModelLoading.generate(unet, config, s, condition, n, seed, batch, progress, manager);
         seconds.put("sampling", (System.nanoTime() - t) / 1e9);
         settings.put("source", "model");
         settings.put("model", dir.toString());
         settings.put("sampler", s.name());
-        settings.put("steps", stepCount);
+        settings.put("steps", choice.stepsUsed(config));
         settings.put("evaluations_per_image", s.evaluations());
+        if (overrides.given()) {
+            settings.put("scheduler_overrides", overrides.describe());
+        }
         settings.put("seed", seed);
-        return EvalImages.fromFloats(values, String.format(Locale.ROOT,
-                "%d images sampled from %s with %s (%d steps, %d network evaluations per image), seed %d",
-                n, dir, s.name(), stepCount, s.evaluations(), seed));
+        String classText = "";
+        if (labels != null) {
+            settings.put("classes", classesText(classes, requested));
+            settings.put("guidance_scale", w);
+            classText = String.format(Locale.ROOT, ", classes %s in turn, guidance %s%s", classesText(classes, requested),
+                    GuidanceSweepReport.scaleText(w), Arrays.stream(requested).distinct().count() < classes.count()
+                            ? " (FD and precision/recall still compare with all classes' images)" : "");
+        }
+        EvalImages.Images images = EvalImages.fromFloats(values, String.format(Locale.ROOT,
+                "%d images sampled from %s with %s (%d steps, %d network evaluations per image), seed %d%s",
+                n, dir, s.name(), choice.stepsUsed(config), s.evaluations(), seed, classText));
+        return labels == null ? images : images.withLabels(Arrays.stream(labels).mapToInt(Math::toIntExact).toArray());
+    }
+
+    /** {@code all (10)} or the requested ids. */
+    static String classesText(ModelClasses classes, long[] requested) {
+        return requested.length == classes.count() && java.util.stream.IntStream.range(0, requested.length).allMatch(i -> requested[i] == i)
+                ? "all " + classes.count() : Arrays.toString(requested);
+    }
+
+    /**
+     * Whether the classifier's classes are the model's: the same count, and the model's names (if any) are
+     * Fashion-MNIST's, which the shipped classifier was trained on.
+     */
+    static String classifierMismatch(ModelClasses classes, FashionClassifier net) {
+        if (classes.count() != net.config().numClasses()) {
+            return "the model has " + classes.count() + " classes, the classifier " + net.config().numClasses();
+        }
+        List<String> names = classes.names();
+        for (int i = 0; i < names.size(); i++) {
+            if (!names.get(i).trim().equalsIgnoreCase(Datasets.FASHION_MNIST_CLASSES.get(i))) {
+                return "the model's class " + i + " is '" + names.get(i) + "', the classifier's (Fashion-MNIST) '"
+                        + Datasets.FASHION_MNIST_CLASSES.get(i) + "'";
+            }
+        }
+        return null;
     }
 
     /** The bound in bits/dim on nllImages real test, training and noise images. */
-    private QualityReport.Nll[] nll(NDManager manager, UNet2DModel unet, SchedulerConfig config, Path dir,
+    private QualityReport.Nll[] nll(NDManager manager, UNet2DModel unet, ModelClasses classes, SchedulerConfig config, Path dir,
             Map<String, Object> settings, PrintWriter o) throws IOException {
         VariationalBound bound = new VariationalBound(new GaussianDiffusion(config.noiseSchedule()));
         VariationalBound.Options options = VariationalBound.Options.defaults()
@@ -337,7 +395,7 @@ final class EvalCommand implements Callable<Integer> {
                     int to = Math.min(nllImages, from + batch);
                     try (NDManager sub = manager.newSubManager()) {
                         NDArray x0 = sets[i].toModelRange(sub, from, to);
-                        long[] labels = labels(unet, sets[i], from, to);
+                        long[] labels = labels(classes, sets[i], from, to);
                         UNetDenoiser denoiser = new UNetDenoiser(unet, config.predictionType(), labels);
                         VariationalBound.Result r = bound.bitsPerDim(denoiser, x0, options,
                                 new SamplingRun(null, null, ANCHOR_SEED, batch, Progress.NONE, null).perImageNoise(from, to),
@@ -353,11 +411,11 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     /** Class labels for a class-conditional model: the images' own, or i mod K; null for an unconditional one. */
-    private static long[] labels(UNet2DModel unet, EvalImages.Images set, int from, int to) {
-        Integer k = unet.config().numClassEmbeds();
-        if (k == null) {
+    private static long[] labels(ModelClasses classes, EvalImages.Images set, int from, int to) {
+        if (!classes.conditional()) {
             return null;
         }
+        int k = classes.count();
         long[] l = new long[to - from];
         for (int i = from; i < to; i++) {
             l[i - from] = set.labels() != null && set.labels()[i] < k ? set.labels()[i] : i % k;
@@ -371,12 +429,46 @@ final class EvalCommand implements Callable<Integer> {
         return String.join(", ", parts);
     }
 
-    private void writeJson(QualityReport report) throws IOException {
+    /**
+     * The class accuracy of generated images (labelled with their requested classes) and, as the ceiling, of
+     * as many real test images with their true labels; null when the images have no labels or the model's
+     * classes are not the classifier's.
+     */
+    private ClassAccuracy.Result[] classAccuracy(FashionClassifier net, ModelClasses classes, EvalImages.Images scored,
+            NDManager manager, PrintWriter o) throws IOException {
+        if (scored.labels() == null) {
+            return null;
+        }
+        String mismatch = classifierMismatch(classes, net);
+        if (mismatch != null) {
+            o.println("class accuracy: not measured: " + mismatch);
+            return null;
+        }
+        try (NDManager sub = manager.newSubManager()) {
+            EvalImages.Images real = EvalImages.fashionMnist(Split.TEST, Math.min(scored.size(), TEST_IMAGES), ANCHOR_SEED);
+            return new ClassAccuracy.Result[] {
+                ClassAccuracy.of(net, scored.toModelRange(sub), longs(scored.labels()), FeatureStats.DEFAULT_BATCH),
+                ClassAccuracy.of(net, real.toModelRange(sub), longs(real.labels()), FeatureStats.DEFAULT_BATCH)};
+        }
+    }
+
+    static long[] longs(int[] v) {
+        return Arrays.stream(v).asLongStream().toArray();
+    }
+
+    private void writeJson(QualityReport report, ClassAccuracy.Result[] accuracy) throws IOException {
         Path parent = json.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
         }
-        AtomicFiles.writeString(json, new GsonBuilder().setPrettyPrinting().create().toJson(report.toJson()) + "\n");
+        com.google.gson.JsonObject o = report.toJson();
+        if (accuracy != null) {
+            com.google.gson.JsonObject a = new com.google.gson.JsonObject();
+            a.add("samples", GuidanceSweepReport.accuracyJson(accuracy[0]));
+            a.add("real_test_images", GuidanceSweepReport.accuracyJson(accuracy[1]));
+            o.add("class_accuracy", a);
+        }
+        AtomicFiles.writeString(json, new GsonBuilder().setPrettyPrinting().create().toJson(o) + "\n");
     }
 
     private ParameterException usage(String message) {

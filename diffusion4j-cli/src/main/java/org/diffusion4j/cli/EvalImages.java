@@ -60,6 +60,14 @@ final class EvalImages {
             return manager.create(v, new Shape(to - from, 1, SIDE, SIDE));
         }
 
+        /** The same images with these labels (e.g. the classes they were generated for). */
+        Images withLabels(int[] newLabels) {
+            if (newLabels.length != size()) {
+                throw new IllegalArgumentException(newLabels.length + " labels for " + size() + " images");
+            }
+            return new Images(description, pixels, newLabels.clone());
+        }
+
         /** The first n images. */
         Images head(int n) {
             return new Images(description, Arrays.copyOf(pixels, n * PIXELS), labels == null ? null : Arrays.copyOf(labels, n));

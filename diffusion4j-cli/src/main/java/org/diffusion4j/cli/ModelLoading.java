@@ -109,24 +109,22 @@ final class ModelLoading {
 
     /**
      * Samples n images with {@code sampler} from the seeded x_T, in batches, and returns them as NCHW
-     * floats (unclamped). A class-conditional model gives image i the class i mod K.
+     * floats (unclamped). {@code condition} gives each image its class and the guidance scale.
      */
-    static float[] generate(UNet2DModel unet, SchedulerConfig config, Sampler sampler, int n, long seed, int batch,
-            Progress progress, NDManager manager) {
-        Integer k = unet.config().numClassEmbeds();
-        SamplingRun.Denoisers denoisers = (from, to) -> {
-            if (k == null) {
-                return new UNetDenoiser(unet, config.predictionType());
-            }
-            long[] labels = new long[to - from];
-            for (int i = from; i < to; i++) {
-                labels[i - from] = i % k;
-            }
-            return new UNetDenoiser(unet, config.predictionType(), labels);
-        };
+    static float[] generate(UNet2DModel unet, SchedulerConfig config, Sampler sampler, ClassCondition condition, int n,
+            long seed, int batch, Progress progress, NDManager manager) {
+        if (condition.labels() != null && condition.labels().length != n) {
+            throw new IllegalArgumentException(condition.labels().length + " class labels for " + n + " images");
+        }
         try (NDManager sub = manager.newSubManager()) {
             NDArray xT = seededNoise(sub, n, imageShape(unet), seed);
-            return new SamplingRun(sampler, denoisers, seed, batch, progress, null).sample(xT);
+            return new SamplingRun(sampler, condition.denoisers(unet, config.predictionType()), seed, batch, progress, null)
+                    .sample(xT);
         }
+    }
+
+    /** The classes of the model in {@code dir} (whose UNet is {@code unet}); a bad id2label is an IOException. */
+    static ModelClasses classes(Path dir, UNet2DModel unet) throws IOException {
+        return ModelClasses.read(dir, unet.config());
     }
 }

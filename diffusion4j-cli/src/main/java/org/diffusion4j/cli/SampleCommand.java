@@ -13,17 +13,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.diffusion4j.diffusion.VarianceType;
 import org.diffusion4j.io.Gif;
 import org.diffusion4j.io.ImageGrid;
 import org.diffusion4j.io.Tensors;
 import org.diffusion4j.nn.UNet2DModel;
 import org.diffusion4j.sampling.Sampler;
-import org.diffusion4j.sampling.SamplerOptions;
-import org.diffusion4j.sampling.Samplers;
 import org.diffusion4j.sampling.SchedulerConfig;
-import org.diffusion4j.schedule.TimestepSpacing;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -41,8 +38,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Generate images with a trained model.",
             "",
-            "  diffusion4j sample                   # 64 images, bundled model -> samples.png",
+            "  diffusion4j sample                   # bundled model -> samples.png",
             "  diffusion4j sample --model runs/my-model --sampler ddpm -n 16 --seed 1",
+            "  diffusion4j sample --class sneaker,bag --guidance 3   # a class-conditional model: a row of 8 per class",
             "  diffusion4j sample --steps 20 --out-dir out/ --trajectory steps.gif",
             ""})
 final class SampleCommand implements Callable<Integer> {
@@ -54,35 +52,17 @@ final class SampleCommand implements Callable<Integer> {
             description = "Model folder (diffusers layout: unet/, scheduler/). Default: <repo>/" + DEFAULT_MODEL + ".")
     Path model;
 
-    @Option(names = "--sampler", paramLabel = "NAME", completionCandidates = SamplerNames.class,
-            description = "Sampler: ${COMPLETION-CANDIDATES} (default: ddim).")
-    String sampler = "ddim";
+    @Mixin
+    SamplingOptions.Choice choice;
 
-    @Option(names = "--steps", paramLabel = "N",
-            description = "Sampling steps (default: T, the training length, for ddpm; 50 otherwise).")
-    Integer steps;
+    @Mixin
+    SamplingOptions.Overrides overrides;
 
-    @Option(names = "--eta", paramLabel = "E", description = "DDIM eta in [0, 1]: 0 deterministic, 1 DDPM-like (default: 0).")
-    Double eta;
+    @Mixin
+    SamplingOptions.Conditioning conditioning;
 
-    @Option(names = "--spacing", paramLabel = "S", description = "Timestep spacing: leading, trailing, linspace (default: the scheduler config's).")
-    String spacing;
-
-    @Option(names = "--variance", paramLabel = "V", description = "DDPM variance: fixed_small or fixed_large (default: the scheduler config's).")
-    String variance;
-
-    @Option(names = "--clip-sample", negatable = true, paramLabel = "",
-            description = "Clamp the x0 estimate to [-1, 1] each step (default: the scheduler config's).")
-    Boolean clipSample;
-
-    @Option(names = "--karras", negatable = true, description = "Solvers: Karras et al. noise levels (default: the scheduler config's).")
-    Boolean karras;
-
-    @Option(names = "--class", paramLabel = "all|C[,C...]",
-            description = "Class-conditional models: class ids given to the images in turn, or all (image i gets class i mod K) (default: all).")
-    String classes;
-
-    @Option(names = {"-n", "--num-images"}, paramLabel = "N", description = "Number of images (default: 64, or the count in --noise).")
+    @Option(names = {"-n", "--num-images"}, paramLabel = "N",
+            description = "Number of images (default: 64, or the count in --noise; a class-conditional model: 8 per --class, one row each).")
     Integer numImages;
 
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Random seed (default: ${DEFAULT-VALUE}).")
@@ -119,8 +99,12 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--frame-ms", defaultValue = "80", paramLabel = "MS", description = "GIF frame delay in milliseconds (default: ${DEFAULT-VALUE}).")
     int frameMs;
 
-    @Option(names = "--columns", paramLabel = "C", description = "Grid columns (default: the square root of N, rounded up).")
+    @Option(names = "--columns", paramLabel = "C",
+            description = "Grid columns (default: the square root of N, rounded up; " + PER_ROW + " in the one-row-per-class grid).")
     Integer columns;
+
+    @Option(names = "--no-row-labels", description = "Do not write the class to the left of each row of the one-row-per-class grid.")
+    boolean noRowLabels;
 
     @Option(names = "--padding", defaultValue = "2", paramLabel = "P", description = "Pixels between grid images (default: ${DEFAULT-VALUE}).")
     int padding;
@@ -134,34 +118,45 @@ final class SampleCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** Images per row of the one-row-per-class grid. */
+    static final int PER_ROW = 8;
+
     @Override
     public Integer call() throws IOException {
         validateCounts();
         Path dir = modelDir();
         SchedulerConfig config = schedulerConfig(dir);
-        Sampler s = Samplers.create(sampler, config.noiseSchedule(), options(config));
+        Sampler s = choice.create(config, overrides);
         if (out == null && outDir == null) {
             out = Path.of("samples.png");
         }
         PrintWriter o = spec.commandLine().getOut();
         try (NDManager manager = NDManager.newBaseManager()) {
             UNet2DModel unet = UNet2DModel.load(dir.resolve("unet"), manager);
+            ModelClasses classes = ModelLoading.classes(dir, unet);
+            long[] requested = conditioning.requested(classes);
+            double w = conditioning.scale(classes);
             long[] imageShape = imageShape(unet);
-            NDArray xT = initialNoise(manager, imageShape);
+            Layout layout = layout(requested);
+            NDArray xT = initialNoise(manager, imageShape, layout);
             int n = (int) xT.getShape().get(0);
-            long[] labels = labels(n, unet.config().numClassEmbeds());
-            SamplingRun.Denoisers denoisers = (from, to) -> new UNetDenoiser(unet, config.predictionType(),
-                    labels == null ? null : Arrays.copyOfRange(labels, from, to));
-            SamplingRun run = new SamplingRun(s, denoisers, seed, batch, progress(), trajectoryCapture(n));
+            long[] labels = requested == null ? null
+                    : layout.byRow() ? ModelClasses.byRow(n, layout.perRow(), requested) : ModelClasses.cycle(n, requested);
+            ClassCondition condition = ClassCondition.of(classes, labels, w);
+            SamplingRun run = new SamplingRun(s, condition.denoisers(unet, config.predictionType()), seed, batch, progress(),
+                    trajectoryCapture(n));
             long start = System.nanoTime();
             float[] result = run.sample(xT);
             double seconds = (System.nanoTime() - start) / 1e9;
             long[] shape = xT.getShape().getShape();
-            writeOutputs(manager, result, shape, run);
+            writeOutputs(manager, result, shape, run, layout, rowLabels(classes, labels, layout, n));
             o.printf(Locale.ROOT, "%d images %dx%d from %s with %s (%d steps, %d network evaluations per image), seed %d, in %.1f s (%.2f images/s)%n",
-                    n, shape[3], shape[2], dir, s.name(), stepsUsed(config), s.evaluations(), seed, seconds, n / seconds);
-            for (String w : written) {
-                o.println("wrote " + w);
+                    n, shape[3], shape[2], dir, s.name(), choice.stepsUsed(config), s.evaluations(), seed, seconds, n / seconds);
+            if (requested != null) {
+                o.println(conditionLine(classes, requested, layout, condition));
+            }
+            for (String f : written) {
+                o.println("wrote " + f);
             }
         }
         o.flush();
@@ -176,9 +171,6 @@ final class SampleCommand implements Callable<Integer> {
         }
         if (batch < 1) {
             throw usage("--batch must be at least 1, got " + batch);
-        }
-        if (steps != null && steps < 1) {
-            throw usage("--steps must be at least 1, got " + steps);
         }
         if (padding < 0 || padding > 64) {
             throw usage("--padding must be in [0, 64], got " + padding);
@@ -218,71 +210,41 @@ final class SampleCommand implements Callable<Integer> {
         return ModelLoading.schedulerConfig(dir);
     }
 
-    /** The scheduler config's settings with the command-line overrides applied. */
-    private SamplerOptions options(SchedulerConfig config) {
-        SamplerOptions.Builder b = config.samplerOptions(stepsUsed(config)).toBuilder();
-        try {
-            if (eta != null) {
-                b.eta(eta);
-            }
-            if (spacing != null) {
-                b.spacing(TimestepSpacing.parse(spacing));
-            }
-            if (variance != null) {
-                b.varianceType(VarianceType.parse(variance));
-            }
-            if (clipSample != null) {
-                b.clipSample(clipSample);
-            }
-            if (karras != null) {
-                b.karrasSigmas(karras);
-            }
-            Samplers.factory(sampler);
-            return b.build();
-        } catch (IllegalArgumentException e) {
-            throw usage(e.getMessage());
+    /**
+     * How the images are laid out: a class-conditional model without -n or --noise makes one row of
+     * {@value #PER_ROW} (or --columns) images per requested class — all K classes by default, and 8 rows
+     * for a single class; otherwise the images take the requested classes in turn.
+     */
+    record Layout(boolean byRow, int perRow, int rows) {}
+
+    private Layout layout(long[] requested) {
+        if (requested == null || numImages != null || noise != null) {
+            return new Layout(false, 0, 0);
         }
+        int perRow = columns != null ? columns : PER_ROW;
+        return new Layout(true, perRow, requested.length == 1 ? 8 : requested.length);
     }
 
-    private int stepsUsed(SchedulerConfig config) {
-        if (steps != null) {
-            return steps;
-        }
-        return sampler.trim().equalsIgnoreCase("ddpm") ? config.numTrainTimesteps() : 50;
-    }
-
-    /** Class labels per image for a class-conditional model (K = num_class_embeds), or null for an unconditional one. */
-    private long[] labels(int n, Integer k) {
-        if (k == null) {
-            if (classes != null) {
-                throw usage("--class: the model is unconditional (its unet/config.json has no num_class_embeds)");
-            }
+    /** The label of every grid row (null when the rows are not one class each or labels are off). */
+    private List<String> rowLabels(ModelClasses classes, long[] labels, Layout layout, int n) {
+        if (!layout.byRow() || noRowLabels || labels == null) {
             return null;
         }
-        String spec = classes == null ? "all" : classes.trim();
-        long[] labels = new long[n];
-        if (spec.equalsIgnoreCase("all")) {
-            for (int i = 0; i < n; i++) {
-                labels[i] = i % k;
-            }
-            return labels;
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < n; i += layout.perRow()) {
+            out.add(classes.label(labels[i]));
         }
-        String[] parts = spec.split(",");
-        long[] ids = new long[parts.length];
-        for (int j = 0; j < parts.length; j++) {
-            try {
-                ids[j] = Long.parseLong(parts[j].trim());
-            } catch (NumberFormatException e) {
-                throw usage("--class takes all or comma-separated class ids, got '" + classes + "'");
-            }
-            if (ids[j] < 0 || ids[j] >= k) {
-                throw usage("--class " + ids[j] + " is outside [0, " + (k - 1) + "]: the model has " + k + " classes");
-            }
-        }
-        for (int i = 0; i < n; i++) {
-            labels[i] = ids[i % ids.length];
-        }
-        return labels;
+        return out;
+    }
+
+    private static String conditionLine(ModelClasses classes, long[] requested, Layout layout, ClassCondition c) {
+        String which = requested.length == classes.count() && layout.byRow() ? "one row per class" : requested.length == 1
+                ? "class " + classes.label(requested[0]) : "classes " + Arrays.stream(requested).mapToObj(classes::label).toList()
+                + (layout.byRow() ? ", one row each" : ", in turn");
+        String w = c.guidanceScale() == 1 ? "conditional (w = 1)" : c.guidanceScale() == 0 ? "unconditional (w = 0, the null class)"
+                : String.format(Locale.ROOT, "w = %s (eps(null) + w (eps(c) - eps(null)), both in one batch of 2 x the images)",
+                        java.math.BigDecimal.valueOf(c.guidanceScale()).stripTrailingZeros().toPlainString());
+        return "classes: " + which + " of " + classes.describe() + "; guidance " + w;
     }
 
     private static long[] imageShape(UNet2DModel unet) {
@@ -290,7 +252,7 @@ final class SampleCommand implements Callable<Integer> {
     }
 
     /** x_T: from --noise, or image i = draw i of the seeded noise source. */
-    private NDArray initialNoise(NDManager manager, long[] imageShape) throws IOException {
+    private NDArray initialNoise(NDManager manager, long[] imageShape, Layout layout) throws IOException {
         if (noise != null) {
             NDArray x = Tensors.read(noise, manager);
             long[] s = x.getShape().getShape();
@@ -303,7 +265,7 @@ final class SampleCommand implements Callable<Integer> {
             }
             return x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
         }
-        int n = numImages == null ? 64 : numImages;
+        int n = layout.byRow() ? layout.perRow() * layout.rows() : numImages == null ? 64 : numImages;
         return ModelLoading.seededNoise(manager, n, imageShape, seed);
     }
 
@@ -321,12 +283,16 @@ final class SampleCommand implements Callable<Integer> {
         return new SamplingRun.Trajectory(k, trajectoryFrames, trajectoryOf.equals("x0"));
     }
 
-    private void writeOutputs(NDManager manager, float[] result, long[] shape, SamplingRun run) throws IOException {
+    private void writeOutputs(NDManager manager, float[] result, long[] shape, SamplingRun run, Layout layout, List<String> rowLabels)
+            throws IOException {
         int n = (int) shape[0];
         int k = scale != null ? scale : (Math.max(shape[2], shape[3]) <= 32 ? 2 : 1);
         if (out != null) {
-            int cols = columns != null ? columns : ImageGrid.defaultColumns(n);
+            int cols = layout.byRow() ? layout.perRow() : columns != null ? columns : ImageGrid.defaultColumns(n);
             BufferedImage grid = ImageGrid.scale(ImageGrid.grid(result, shape, cols, padding), k);
+            if (rowLabels != null) {
+                grid = RowLabels.draw(grid, rowLabels, (int) shape[2] * k, padding * k);
+            }
             ImageGrid.writePng(out, grid);
             written.add(out + " (" + grid.getWidth() + "x" + grid.getHeight() + " grid)");
         }

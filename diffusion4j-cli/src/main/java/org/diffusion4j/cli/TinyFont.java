@@ -6,7 +6,7 @@ import java.util.Arrays;
 import java.util.Map;
 
 /**
- * A 3×5 pixel font for labels on figures (digits, a few letters and signs). Drawn pixel by pixel,
+ * A 3×5 pixel font for labels on figures (digits, capital letters, t, x and a few signs). Drawn pixel by pixel,
  * so labels work on headless machines without any installed font.
  */
 final class TinyFont {
@@ -31,9 +31,46 @@ final class TinyFont {
             Map.entry('=', new int[] {0, 7, 0, 7, 0}),
             Map.entry('.', new int[] {0, 0, 0, 0, 2}),
             Map.entry('-', new int[] {0, 0, 7, 0, 0}),
-            Map.entry(' ', new int[] {0, 0, 0, 0, 0}));
+            Map.entry(' ', new int[] {0, 0, 0, 0, 0}),
+            Map.entry('/', new int[] {1, 1, 2, 4, 4}),
+            Map.entry('?', new int[] {7, 1, 2, 0, 2}),
+            Map.entry('A', new int[] {2, 5, 7, 5, 5}),
+            Map.entry('B', new int[] {6, 5, 6, 5, 6}),
+            Map.entry('C', new int[] {3, 4, 4, 4, 3}),
+            Map.entry('D', new int[] {6, 5, 5, 5, 6}),
+            Map.entry('E', new int[] {7, 4, 6, 4, 7}),
+            Map.entry('F', new int[] {7, 4, 6, 4, 4}),
+            Map.entry('G', new int[] {3, 4, 5, 5, 3}),
+            Map.entry('H', new int[] {5, 5, 7, 5, 5}),
+            Map.entry('I', new int[] {7, 2, 2, 2, 7}),
+            Map.entry('J', new int[] {1, 1, 1, 5, 2}),
+            Map.entry('K', new int[] {5, 5, 6, 5, 5}),
+            Map.entry('L', new int[] {4, 4, 4, 4, 7}),
+            Map.entry('M', new int[] {5, 7, 7, 5, 5}),
+            Map.entry('N', new int[] {6, 5, 5, 5, 5}),
+            Map.entry('O', new int[] {2, 5, 5, 5, 2}),
+            Map.entry('P', new int[] {6, 5, 6, 4, 4}),
+            Map.entry('Q', new int[] {2, 5, 5, 6, 3}),
+            Map.entry('R', new int[] {6, 5, 6, 5, 5}),
+            Map.entry('S', new int[] {3, 4, 2, 1, 6}),
+            Map.entry('T', new int[] {7, 2, 2, 2, 2}),
+            Map.entry('U', new int[] {5, 5, 5, 5, 7}),
+            Map.entry('V', new int[] {5, 5, 5, 5, 2}),
+            Map.entry('W', new int[] {5, 5, 7, 7, 5}),
+            Map.entry('X', new int[] {5, 5, 2, 5, 5}),
+            Map.entry('Y', new int[] {5, 5, 2, 2, 2}),
+            Map.entry('Z', new int[] {7, 1, 2, 4, 7}));
 
     private TinyFont() {}
+
+    /** {@code text} in capitals, with every character the font lacks shown as '?'. */
+    static String printable(String text) {
+        StringBuilder b = new StringBuilder(text.length());
+        for (char c : text.toUpperCase(java.util.Locale.ROOT).toCharArray()) {
+            b.append(GLYPHS.containsKey(c) ? c : '?');
+        }
+        return b.toString();
+    }
 
     /** Width in pixels of {@code text} at pixel size {@code k} (one blank column between glyphs). */
     static int width(String text, int k) {

@@ -49,7 +49,7 @@ public final class TrainCommand implements Callable<Integer> {
     String data;
 
     @Option(names = "--config", paramLabel = "PRESET|FILE",
-            description = "A preset (tiny, fashion-mnist) or a training config JSON file (default: fashion-mnist; "
+            description = "A preset (tiny, fashion-mnist, fashion-mnist-cond) or a training config JSON file (default: fashion-mnist; "
                     + "with --resume: the checkpoint's).")
     String config;
 

@@ -6,12 +6,15 @@ import java.util.Arrays;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.nn.UNet2DModel;
 import org.diffusion4j.diffusion.Denoiser;
+import org.diffusion4j.sampling.ConditionalDenoiser;
 
 /**
  * A {@link UNet2DModel} as a {@link Denoiser}: inference mode (no autograd, no dropout), one
- * timestep for the batch, and for a class-conditional model one class label per batch row.
+ * timestep for the batch, and for a class-conditional model one class label per batch row. As a
+ * {@link ConditionalDenoiser} it takes the labels per call instead (int64 [N]), which is how
+ * classifier-free guidance evaluates the conditional and the null-class halves in one batch.
  */
-final class UNetDenoiser implements Denoiser {
+final class UNetDenoiser implements Denoiser, ConditionalDenoiser {
 
     private final UNet2DModel unet;
     private final PredictionType predictionType;
@@ -40,6 +43,12 @@ final class UNetDenoiser implements Denoiser {
         }
         NDManager m = x.getManager();
         return unet.predict(x, m.create((float) t), m.create(labels));
+    }
+
+    /** The UNet under the class labels {@code condition} (int64 [N], one per batch row); the fixed labels are ignored. */
+    @Override
+    public NDArray predict(NDArray x, double t, NDArray condition) {
+        return unet.predict(x, x.getManager().create((float) t), condition);
     }
 
     @Override

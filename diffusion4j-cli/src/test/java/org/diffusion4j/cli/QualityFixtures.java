@@ -11,7 +11,9 @@ import javax.imageio.ImageIO;
 import org.diffusion4j.data.Datasets;
 import org.diffusion4j.data.IdxDataset;
 import org.diffusion4j.data.Split;
+import java.util.List;
 import org.diffusion4j.diffusion.PredictionType;
+import org.diffusion4j.io.ModelFolder;
 import org.diffusion4j.nn.UNet2DConfig;
 import org.diffusion4j.nn.UNet2DModel;
 import org.diffusion4j.sampling.SchedulerConfig;
@@ -42,6 +44,30 @@ final class QualityFixtures {
                 .write(model.resolve("scheduler/scheduler_config.json"));
         Files.writeString(model.resolve("model_index.json"), "{\"_class_name\": \"DDPMPipeline\"}\n");
         return model;
+    }
+
+    /**
+     * A randomly initialised class-conditional gray UNet of side {@code size} (channels 8/16, no attention)
+     * with {@code numClassEmbeds} class embeddings and the class names {@code names} as id2label, written
+     * with {@link ModelFolder} under {@code dir/name}; a DDPM schedule of {@code timesteps} steps.
+     */
+    static Path tinyConditionalModel(Path dir, String name, int size, List<String> names, int numClassEmbeds, int timesteps)
+            throws IOException {
+        ModelFolder folder = new ModelFolder(dir.resolve(name));
+        UNet2DConfig config = UNet2DConfig.builder().setSampleSize(size).setInChannels(1).setOutChannels(1)
+                .setBlockOutChannels(8, 16)
+                .setDownBlockTypes(UNet2DConfig.DownBlockType.DOWN_BLOCK_2D, UNet2DConfig.DownBlockType.DOWN_BLOCK_2D)
+                .setUpBlockTypes(UNet2DConfig.UpBlockType.UP_BLOCK_2D, UNet2DConfig.UpBlockType.UP_BLOCK_2D)
+                .optLayersPerBlock(1).optNormNumGroups(4).optAttentionHeadDim(null).optNumClassEmbeds(numClassEmbeds)
+                .build();
+        try (NDManager m = NDManager.newBaseManager(); UNet2DModel unet = UNet2DModel.create(config, m, 11)) {
+            unet.save(folder.unetDir());
+        }
+        Files.createDirectories(folder.schedulerConfigFile().getParent());
+        SchedulerConfig.ddpmDefaults(BetaSchedule.LINEAR, timesteps, 1e-4, 0.02, PredictionType.EPSILON)
+                .write(folder.schedulerConfigFile());
+        folder.writeModelIndex(names);
+        return folder.root();
     }
 
     /** Skips the test unless Fashion-MNIST and the shipped classifier are installed. */

@@ -51,6 +51,10 @@ public final class ModelFolder {
     public static final String TRAINING = "training";
     /** The model_index.json key of the class names (as diffusers' DiTPipeline). */
     public static final String ID2LABEL = "id2label";
+    /** At most this many class names in {@code id2label}; more is refused as a damaged file. */
+    public static final int MAX_CLASS_NAMES = 100_000;
+    /** {@code model_index.json} is read whole; a larger file is refused before reading. */
+    static final long MAX_MODEL_INDEX_BYTES = 16L << 20;
     /** The diffusers version written into the JSON files. */
     public static final String DIFFUSERS_VERSION = "0.31.0";
 
@@ -118,9 +122,16 @@ public final class ModelFolder {
         JsonObject o = new JsonObject();
         o.addProperty("_class_name", "DDPMPipeline");
         o.addProperty("_diffusers_version", DIFFUSERS_VERSION);
+        if (classNames.size() > MAX_CLASS_NAMES) {
+            throw new IllegalArgumentException(classNames.size() + " class names, more than the " + MAX_CLASS_NAMES
+                    + " a model index may hold");
+        }
         if (!classNames.isEmpty()) {
             JsonObject id2label = new JsonObject();
             for (int i = 0; i < classNames.size(); i++) {
+                if (classNames.get(i) == null) {
+                    throw new IllegalArgumentException("class name " + i + " is null; every class needs a name");
+                }
                 id2label.addProperty(Integer.toString(i), classNames.get(i));
             }
             o.add(ID2LABEL, id2label);
@@ -146,17 +157,7 @@ public final class ModelFolder {
      */
     public void requireDiffusersLayout() throws IOException {
         Path index = modelIndexFile();
-        if (!Files.isRegularFile(index)) {
-            throw new CheckpointException(index + ": missing; a diffusers model folder holds model_index.json, "
-                    + UNET + "/ and " + SCHEDULER + "/ (train one with: diffusion4j train --out " + root + ")");
-        }
-        JsonObject o;
-        try {
-            o = com.google.gson.JsonParser.parseString(Files.readString(index, java.nio.charset.StandardCharsets.UTF_8))
-                    .getAsJsonObject();
-        } catch (RuntimeException e) {
-            throw new CheckpointException(index + ": not a JSON object (" + e.getMessage() + ")", e);
-        }
+        JsonObject o = readModelIndex();
         if (!o.has("_class_name") || !o.has(UNET)) {
             throw new CheckpointException(index + ": expected \"_class_name\" and a \"unet\" entry, as diffusers' "
                     + "DDPMPipeline writes");
@@ -170,40 +171,69 @@ public final class ModelFolder {
 
     /**
      * The class names of a class-conditional model: {@code id2label} of {@code model_index.json} as a list
-     * indexed by label, or an empty list when the key is absent.
+     * indexed by label, or an empty list when the key is absent or null (unconditional models, and every
+     * folder written before class names were saved).
      *
-     * @throws CheckpointException when the file is unreadable or {@code id2label} is not {"0": name, …, "K-1": name}
+     * @throws CheckpointException naming the file and the field when the file is missing, too large or not
+     *     a JSON object, or {@code id2label} is not {"0": name, …, "K-1": name} with K ≤ {@value #MAX_CLASS_NAMES}
      */
     public List<String> readClassNames() throws IOException {
         Path index = modelIndexFile();
-        JsonObject o;
-        try {
-            o = com.google.gson.JsonParser.parseString(Files.readString(index, java.nio.charset.StandardCharsets.UTF_8))
-                    .getAsJsonObject();
-        } catch (RuntimeException e) {
-            throw new CheckpointException(index + ": not a JSON object (" + e.getMessage() + ")", e);
-        }
-        if (!o.has(ID2LABEL)) {
+        JsonObject o = readModelIndex();
+        if (!o.has(ID2LABEL) || o.get(ID2LABEL).isJsonNull()) {
             return List.of();
         }
         if (!o.get(ID2LABEL).isJsonObject()) {
-            throw new CheckpointException(index + ": field \"" + ID2LABEL + "\" must be an object {\"0\": \"name\", ...}");
+            throw new CheckpointException(index + ": field \"" + ID2LABEL + "\" must be an object {\"0\": \"name\", ...}, "
+                    + "got " + abbreviate(o.get(ID2LABEL).toString()) + "; remove the field for an unconditional model");
         }
         JsonObject map = o.getAsJsonObject(ID2LABEL);
         int k = map.size();
-        if (k > 100_000) {
-            throw new CheckpointException(index + ": field \"" + ID2LABEL + "\" has " + k + " classes (at most 100000)");
+        if (k > MAX_CLASS_NAMES) {
+            throw new CheckpointException(index + ": field \"" + ID2LABEL + "\" has " + k + " classes, more than the "
+                    + MAX_CLASS_NAMES + " accepted; it must list one name per class id of the model");
         }
-        List<String> names = new java.util.ArrayList<>(k);
+        List<String> names = new ArrayList<>(k);
         for (int i = 0; i < k; i++) {
             com.google.gson.JsonElement e = map.get(Integer.toString(i));
             if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
-                throw new CheckpointException(index + ": field \"" + ID2LABEL + "\" must map every id 0.." + (k - 1)
-                        + " to a name; id \"" + i + "\" is " + (e == null ? "missing" : "not a string"));
+                throw new CheckpointException(index + ": field \"" + ID2LABEL + "\" must map every id \"0\"..\"" + (k - 1)
+                        + "\" to a name (a string); id \"" + i + "\" is "
+                        + (e == null ? "missing" : "not a string but " + abbreviate(e.toString())));
             }
             names.add(e.getAsString());
         }
         return List.copyOf(names);
+    }
+
+    /** Reads {@code model_index.json} as a JSON object, refusing a missing, oversized or malformed file. */
+    private JsonObject readModelIndex() throws IOException {
+        Path index = modelIndexFile();
+        if (!Files.isRegularFile(index)) {
+            throw new CheckpointException(index + ": missing; a diffusers model folder holds model_index.json, "
+                    + UNET + "/ and " + SCHEDULER + "/ (train one with: diffusion4j train --out " + root + ")");
+        }
+        long size = Files.size(index);
+        if (size > MAX_MODEL_INDEX_BYTES) {
+            throw new CheckpointException(index + ": " + size + " bytes, more than the " + MAX_MODEL_INDEX_BYTES
+                    + " accepted for a model index (it names the pipeline's parts and the class names)");
+        }
+        com.google.gson.JsonElement e;
+        try {
+            e = com.google.gson.JsonParser.parseString(Files.readString(index, java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.nio.charset.CharacterCodingException x) {
+            throw new CheckpointException(index + ": not UTF-8 text (model_index.json is UTF-8 JSON)", x);
+        } catch (RuntimeException x) {
+            throw new CheckpointException(index + ": not a JSON object (" + abbreviate(String.valueOf(x.getMessage())) + ")", x);
+        }
+        if (!e.isJsonObject()) {
+            throw new CheckpointException(index + ": not a JSON object but " + abbreviate(e.toString()));
+        }
+        return e.getAsJsonObject();
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 200 ? s : s.substring(0, 200) + "…";
     }
 
     /** Writes {@code model_index.json} atomically. */

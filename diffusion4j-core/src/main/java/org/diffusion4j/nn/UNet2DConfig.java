@@ -44,7 +44,24 @@ public final class UNet2DConfig {
     static final int MAX_LEVELS = 8;
     static final int MAX_LAYERS_PER_BLOCK = 64;
     static final int MAX_CLASS_EMBEDS = 10_000_000;
-    static final long MAX_PARAMETERS = 4_000_000_000L;
+
+    /**
+     * The default cap on the parameter count: 2^29 = 536,870,912 parameters, 2 GiB of float32 weights
+     * (google/ddpm-cifar10-32 has 35.7 M, the 256² diffusers DDPMs about 114 M).
+     *
+     * <p>The cap is fixed rather than derived from {@link Runtime#maxMemory()}: the weights live in
+     * libtorch's native memory, outside the Java heap, so {@code -Xmx} says nothing about whether they
+     * fit, and a cap that depends on the machine would make the same {@code config.json} load on one
+     * computer and not on another. Without a cap a few-hundred-byte config can ask for billions of
+     * parameters and the process dies allocating them instead of failing with a message. Training
+     * holds about five copies (weights, gradients, EMA, two AdamW moments), so 2 GiB of weights is
+     * already ~10 GiB in a training run. Raise it with {@value #MAX_PARAMETERS_PROPERTY} on a machine
+     * with the memory.
+     */
+    public static final long DEFAULT_MAX_PARAMETERS = 1L << 29;
+
+    /** The system property overriding {@link #DEFAULT_MAX_PARAMETERS} (a whole number of parameters). */
+    public static final String MAX_PARAMETERS_PROPERTY = "diffusion4j.maxParams";
 
     /** The down block kinds: plain residual blocks, or residual blocks each followed by self-attention. */
     public enum DownBlockType {
@@ -268,6 +285,49 @@ public final class UNet2DConfig {
     /** Input height and width must be multiples of this (one halving per downsampler). */
     public int sizeMultiple() {
         return 1 << (blockOutChannels.length - 1);
+    }
+
+    /**
+     * The number of parameters of the network this configuration describes (the sum over
+     * {@link UNet2DModel#parameterShapes}), computed without allocating any tensor.
+     */
+    public long parameterCount() {
+        return UNet2DModel.parameterShapes(this).values().stream().mapToLong(s -> s.size()).sum();
+    }
+
+    /**
+     * The largest parameter count a configuration may have: the system property
+     * {@value #MAX_PARAMETERS_PROPERTY} when set, else {@link #DEFAULT_MAX_PARAMETERS}.
+     *
+     * @throws IllegalArgumentException when the property is not a positive whole number
+     */
+    public static long maxParameters() {
+        return parseMaxParameters(System.getProperty(MAX_PARAMETERS_PROPERTY));
+    }
+
+    /** {@link #maxParameters()} for a given property value (null: unset). */
+    static long parseMaxParameters(String value) {
+        if (value == null) {
+            return DEFAULT_MAX_PARAMETERS;
+        }
+        long v;
+        try {
+            v = Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            v = -1;
+        }
+        if (v < 1) {
+            throw new IllegalArgumentException("system property " + MAX_PARAMETERS_PROPERTY + " = \"" + value
+                    + "\": must be a positive whole number of parameters, e.g. -D" + MAX_PARAMETERS_PROPERTY + "="
+                    + 2 * DEFAULT_MAX_PARAMETERS + " (the default is " + DEFAULT_MAX_PARAMETERS + ", "
+                    + gib(DEFAULT_MAX_PARAMETERS) + " of float32 weights)");
+        }
+        return v;
+    }
+
+    /** The size of {@code parameters} float32 weights, as "2.0 GiB". */
+    static String gib(long parameters) {
+        return String.format(java.util.Locale.ROOT, "%.1f GiB", parameters * 4.0 / (1L << 30));
     }
 
     /** A builder starting from this configuration. */
@@ -796,16 +856,39 @@ public final class UNet2DConfig {
             return this;
         }
 
-        /** Validates and builds; the message of a refusal names the field, the value and the fix. */
+        /**
+         * Validates and builds; the message of a refusal names the field, the value and the fix. A
+         * configuration with more than {@link #maxParameters()} parameters is refused here, before any
+         * weight is allocated.
+         */
         public UNet2DConfig build() {
+            return build(maxParameters());
+        }
+
+        /** {@link #build()} with an explicit parameter cap. */
+        UNet2DConfig build(long maxParameters) {
             validate();
             UNet2DConfig c = new UNet2DConfig(this);
-            long n = UNet2DModel.parameterShapes(c).values().stream().mapToLong(s -> s.size()).sum();
-            if (n > MAX_PARAMETERS) {
+            long n = c.parameterCount();
+            if (n > maxParameters) {
                 throw new IllegalArgumentException(source + ": this configuration has " + n + " parameters, more than the "
-                        + MAX_PARAMETERS + " accepted; check block_out_channels, layers_per_block and num_class_embeds");
+                        + "limit of " + maxParameters + " (" + gib(n) + " of float32 weights, the limit is " + gib(maxParameters)
+                        + "); " + sizeDrivers(c) + ". Lower them, or if the machine has the memory raise the limit with -D"
+                        + MAX_PARAMETERS_PROPERTY + "=" + n);
             }
             return c;
+        }
+
+        /** The fields the parameter count grows with, and their values. */
+        private static String sizeDrivers(UNet2DConfig c) {
+            String drivers = "the count grows with the square of block_out_channels " + Arrays.toString(c.blockOutChannels)
+                    + " and linearly with layers_per_block " + c.layersPerBlock;
+            if (c.numClassEmbeds != null) {
+                long table = (long) c.numClassEmbeds * c.timeEmbedDim();
+                drivers += " and num_class_embeds " + c.numClassEmbeds + " (class_embedding alone: " + c.numClassEmbeds
+                        + " × 4·block_out_channels[0] = " + table + " parameters)";
+            }
+            return drivers;
         }
 
         private IllegalArgumentException bad(String field, Object value, String rule) {

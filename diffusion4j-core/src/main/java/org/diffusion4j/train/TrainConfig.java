@@ -59,7 +59,7 @@ import org.diffusion4j.schedule.NoiseSchedule;
 public final class TrainConfig {
 
     /** The names of the shipped presets ({@code presets/<name>.json} next to this class). */
-    public static final List<String> PRESETS = List.of("tiny", "fashion-mnist");
+    public static final List<String> PRESETS = List.of("tiny", "fashion-mnist", "fashion-mnist-cond");
 
     /** How the per-sample loss is weighted. */
     public enum LossWeighting {

@@ -520,6 +520,14 @@ final class HostileCorpus {
                     a.add(16384);
                     c.add("block_out_channels", a);
                 });
+        config("absurd-class-table", "num_class_embeds 10000000", "num_class_embeds 1e7 with 96 channels: 3.8e9 parameters (15 GB) "
+                + "from a 511-byte file, under the old 4e9 cap; refused by the 2 GiB weight cap before allocating", c -> {
+                    JsonArray a = new JsonArray();
+                    a.add(96);
+                    a.add(96);
+                    c.add("block_out_channels", a);
+                    c.addProperty("num_class_embeds", 10_000_000);
+                });
         config("absurd-sample-size", "\"sample_size\" = 1000000000", "sample_size 1e9", c -> c.addProperty("sample_size", 1_000_000_000));
         configText("sample-size-1e400", "sample_size", "sample_size 1e400 (infinite as a double)", "\"sample_size\": 16", "\"sample_size\": 1e400");
         configText("channels-tiny-exponent", "in_channels", "in_channels 1e-999999999 (a BigDecimal scale attack on the number parser)",

@@ -89,6 +89,7 @@ class UNet2DConfigTest {
         assertFalse(c.flipSinToCos());
         long n = UNet2DModel.parameterShapes(c).values().stream().mapToLong(s -> s.size()).sum();
         assertEquals(35_746_307L, n, "google/ddpm-cifar10-32 has 35,746,307 parameters");
+        assertEquals(n, c.parameterCount());
     }
 
     @Test
@@ -189,5 +190,92 @@ class UNet2DConfigTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> UNet2DConfig.tiny().toBuilder().setUpBlockTypes(UpBlockType.UP_BLOCK_2D).build());
         assertTrue(e.getMessage().startsWith("UNet2DConfig: field \"up_block_types\""), e.getMessage());
+    }
+
+    // ---------------------------------------------------------------- the parameter cap
+
+    /** The fixture config (16/32 channels) with 96/96 channels and {@code numClassEmbeds} class embeddings. */
+    private static UNet2DConfig.Builder wideConditional(int numClassEmbeds) {
+        return UNet2DConfig.builder().setSampleSize(16).setInChannels(3).setOutChannels(3).setBlockOutChannels(96, 96)
+                .setDownBlockTypes(DownBlockType.DOWN_BLOCK_2D, DownBlockType.ATTN_DOWN_BLOCK_2D)
+                .setUpBlockTypes(UpBlockType.ATTN_UP_BLOCK_2D, UpBlockType.UP_BLOCK_2D).optNormNumGroups(8)
+                .optNumClassEmbeds(numClassEmbeds);
+    }
+
+    @Test
+    void theClassTableAddsNumClassEmbedsTimesTheTimeEmbeddingWidth() {
+        UNet2DConfig plain = UNet2DConfig.tiny();
+        UNet2DConfig conditional = plain.toBuilder().optNumClassEmbeds(11).build();
+        assertEquals(11L * 4 * 32, conditional.parameterCount() - plain.parameterCount(), "nn.Embedding(11, 4·32)");
+    }
+
+    @Test
+    void aSmallConfigAskingForGigabytesIsRefusedBeforeAnythingIsAllocated(@TempDir Path dir) throws IOException {
+        // 10 million classes × a 384-wide time embedding: 3.84e9 parameters, 15 GB of float32, from a 511-byte file
+        long n = wideConditional(10_000_000).build(Long.MAX_VALUE).parameterCount();
+        long table = 10_000_000L * 4 * 96;
+        assertTrue(n > table && n < 4_000_000_000L, "under the old cap of 4e9, which let it through: " + n);
+        JsonObject o = JsonParser.parseString(Files.readString(FIXTURE_CONFIG)).getAsJsonObject();
+        o.add("block_out_channels", JsonParser.parseString("[96, 96]"));
+        o.addProperty("num_class_embeds", 10_000_000);
+        Path f = dir.resolve("config.json");
+        Files.writeString(f, o.toString());
+        assertTrue(Files.size(f) < 1000);
+        ModelFileException e = assertThrows(ModelFileException.class, () -> UNet2DConfig.load(f));
+        String m = e.getMessage();
+        assertTrue(m.startsWith(f + ": this configuration has " + n + " parameters, more than the limit of "
+                + UNet2DConfig.DEFAULT_MAX_PARAMETERS + " (14.3 GiB of float32 weights, the limit is 2.0 GiB)"), m);
+        for (String part : new String[] {"block_out_channels [96, 96]", "layers_per_block 2", "num_class_embeds 10000000",
+                "class_embedding alone: 10000000 × 4·block_out_channels[0] = " + table + " parameters",
+                "-Ddiffusion4j.maxParams=" + n}) {
+            assertTrue(m.contains(part), part + " in " + m);
+        }
+        // no class table: the message does not blame num_class_embeds
+        e = assertThrows(ModelFileException.class, () -> {
+            o.remove("num_class_embeds");
+            o.add("block_out_channels", JsonParser.parseString("[4096, 4096, 4096]"));
+            o.add("down_block_types", JsonParser.parseString("[\"DownBlock2D\", \"DownBlock2D\", \"DownBlock2D\"]"));
+            o.add("up_block_types", JsonParser.parseString("[\"UpBlock2D\", \"UpBlock2D\", \"UpBlock2D\"]"));
+            Files.writeString(f, o.toString());
+            UNet2DConfig.load(f);
+        });
+        assertTrue(e.getMessage().contains("block_out_channels [4096, 4096, 4096]")
+                && !e.getMessage().contains("num_class_embeds"), e.getMessage());
+    }
+
+    @Test
+    void theCapIsInclusive() {
+        long n = UNet2DConfig.tiny().parameterCount();
+        UNet2DConfig.Builder b = UNet2DConfig.tiny().toBuilder();
+        assertEquals(n, b.build(n).parameterCount());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.build(n - 1));
+        assertTrue(e.getMessage().startsWith("UNet2DConfig: this configuration has " + n + " parameters, more than the "
+                + "limit of " + (n - 1)), e.getMessage());
+        assertTrue(e.getMessage().endsWith("raise the limit with -Ddiffusion4j.maxParams=" + n), e.getMessage());
+        // the 256×256 diffusers DDPMs (google/ddpm-celebahq-256's architecture) fit well under the default cap
+        UNet2DConfig celebahq = UNet2DConfig.builder().setSampleSize(256).setInChannels(3).setOutChannels(3)
+                .setBlockOutChannels(128, 128, 256, 256, 512, 512)
+                .setDownBlockTypes(DownBlockType.DOWN_BLOCK_2D, DownBlockType.DOWN_BLOCK_2D, DownBlockType.DOWN_BLOCK_2D,
+                        DownBlockType.DOWN_BLOCK_2D, DownBlockType.ATTN_DOWN_BLOCK_2D, DownBlockType.DOWN_BLOCK_2D)
+                .setUpBlockTypes(UpBlockType.UP_BLOCK_2D, UpBlockType.ATTN_UP_BLOCK_2D, UpBlockType.UP_BLOCK_2D,
+                        UpBlockType.UP_BLOCK_2D, UpBlockType.UP_BLOCK_2D, UpBlockType.UP_BLOCK_2D)
+                .optAttentionHeadDim(null).build();
+        assertTrue(celebahq.parameterCount() > 100_000_000 && celebahq.parameterCount() < UNet2DConfig.DEFAULT_MAX_PARAMETERS / 4);
+    }
+
+    @Test
+    void theCapIsTheSystemPropertyOrTwoGibibytesOfWeights() {
+        if (System.getProperty(UNet2DConfig.MAX_PARAMETERS_PROPERTY) == null) {
+            assertEquals(UNet2DConfig.DEFAULT_MAX_PARAMETERS, UNet2DConfig.maxParameters());
+        }
+        assertEquals("2.0 GiB", UNet2DConfig.gib(UNet2DConfig.DEFAULT_MAX_PARAMETERS));
+        assertEquals(UNet2DConfig.DEFAULT_MAX_PARAMETERS, UNet2DConfig.parseMaxParameters(null));
+        assertEquals(1000, UNet2DConfig.parseMaxParameters("1000"));
+        assertEquals(8_000_000_000L, UNet2DConfig.parseMaxParameters(" 8000000000 "));
+        for (String bad : new String[] {"", "abc", "0", "-5", "1e9", "2 GiB", "99999999999999999999"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> UNet2DConfig.parseMaxParameters(bad), bad);
+            assertTrue(e.getMessage().startsWith("system property diffusion4j.maxParams = \"" + bad + "\": must be a positive "
+                    + "whole number"), e.getMessage());
+        }
     }
 }

@@ -4,10 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import java.io.IOException;
@@ -19,6 +23,7 @@ import java.util.Map;
 import java.util.function.LongPredicate;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.io.ModelFolder;
+import org.diffusion4j.nn.UNet2DConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -375,5 +380,309 @@ class DiffusionTrainerTest {
             assertTrue(e.getMessage().contains("3-channel") && e.getMessage().contains("in_channels"), e.getMessage());
         }
         assertFalse(Files.exists(tmp.resolve("run")));
+    }
+
+    // ------------------------------------------------------------------ classifier-free guidance training
+
+    /** {@link #smallUnetConfig()} with a class embedding table of {@code numClassEmbeds} rows. */
+    static JsonObject conditionalUnetConfig(int numClassEmbeds) {
+        JsonObject model = smallUnetConfig();
+        model.addProperty("num_class_embeds", numClassEmbeds);
+        return model;
+    }
+
+    /** The stand-in run with a class-conditional config: the synthetic data's 2 classes plus the null class 2. */
+    static TrainConfig cfgConfig(long seed, double pUncond) {
+        return configBuilder(seed).setModel(conditionalUnetConfig(3)).optPUncond(pUncond).build();
+    }
+
+    /** A model that records the class labels each forward pass is given. */
+    static final class RecordingModel implements TrainableModel {
+        final TrainableModel inner;
+        final List<long[]> labels = new ArrayList<>();
+
+        RecordingModel(TrainableModel inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public Map<String, NDArray> parameters() {
+            return inner.parameters();
+        }
+
+        @Override
+        public NDArray forward(NDArray sample, NDArray timesteps, NDArray classLabels) {
+            labels.add(classLabels == null ? null : classLabels.toLongArray());
+            return inner.forward(sample, timesteps, classLabels);
+        }
+
+        @Override
+        public void setTraining(boolean training) {
+            inner.setTraining(training);
+        }
+
+        @Override
+        public boolean isClassConditional() {
+            return inner.isClassConditional();
+        }
+
+        @Override
+        public String configJson() {
+            return inner.configJson();
+        }
+    }
+
+    /** {@code data} with the given class names. */
+    static TrainingData named(TrainingData data, List<String> names) {
+        return new TrainingData() {
+            @Override
+            public String name() {
+                return data.name();
+            }
+
+            @Override
+            public int channels() {
+                return data.channels();
+            }
+
+            @Override
+            public int height() {
+                return data.height();
+            }
+
+            @Override
+            public int width() {
+                return data.width();
+            }
+
+            @Override
+            public int batchSize() {
+                return data.batchSize();
+            }
+
+            @Override
+            public int numClasses() {
+                return data.numClasses();
+            }
+
+            @Override
+            public List<String> classNames() {
+                return names;
+            }
+
+            @Override
+            public NDList batchAt(NDManager manager, long step) {
+                return data.batchAt(manager, step);
+            }
+        };
+    }
+
+    static long[] alternating(int n) {
+        long[] labels = new long[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = i % 2;
+        }
+        return labels;
+    }
+
+    /** Asserts that {@code k} successes in {@code n} Bernoulli(p) trials is within 5 standard deviations of n·p. */
+    static void assertBinomial(long k, long n, double p, String what) {
+        double sd = Math.sqrt(n * p * (1 - p));
+        assertTrue(Math.abs(k - n * p) <= 5 * sd, what + ": " + k + " of " + n + ", expected " + n * p + " ± 5·" + sd);
+    }
+
+    @Test
+    void labelDropoutReplacesAFractionPUncondByTheNullClassAndLeavesTheRest() {
+        for (double p : new double[] {0.1, 0.5}) {
+            try (Run run = new Run(cfgConfig(41, p), null)) {
+                assertEquals(2, run.trainer.config().nullClassLabel());
+                int n = 200_000;
+                long[] labels = alternating(n);
+                long[] out = run.trainer.conditioningLabels(5, labels);
+                assertArrayEquals(alternating(n), labels, "the input is not modified");
+                long[] dropped = new long[2];
+                for (int i = 0; i < n; i++) {
+                    if (out[i] != labels[i]) {
+                        assertEquals(2, out[i], "a dropped label is the null class, index " + i);
+                        dropped[(int) labels[i]]++;
+                    }
+                }
+                assertBinomial(dropped[0] + dropped[1], n, p, "p_uncond " + p + ", dropped labels in one step");
+                // the decision does not depend on the label: each class loses the same fraction
+                assertBinomial(dropped[0], n / 2, p, "p_uncond " + p + ", class 0");
+                assertBinomial(dropped[1], n / 2, p, "p_uncond " + p + ", class 1");
+            }
+        }
+    }
+
+    @Test
+    void labelDropoutIsIndependentAcrossStepsAndBatchPositions() {
+        double p = 0.1;
+        int steps = 5000;
+        try (Run run = new Run(cfgConfig(43, p), null)) {
+            long[] perPosition = new long[BATCH];
+            long total = 0;
+            for (int s = 0; s < steps; s++) {
+                long[] out = run.trainer.conditioningLabels(s, new long[BATCH]);
+                for (int i = 0; i < BATCH; i++) {
+                    if (out[i] == 2) {
+                        perPosition[i]++;
+                        total++;
+                    }
+                }
+            }
+            assertBinomial(total, (long) steps * BATCH, p, "dropped labels over " + steps + " batches");
+            for (int i = 0; i < BATCH; i++) {
+                assertBinomial(perPosition[i], steps, p, "batch position " + i);
+            }
+        }
+    }
+
+    /** Which entries {@link DiffusionTrainer#conditioningLabels} replaced. */
+    static boolean[] droppedMask(DiffusionTrainer t, long step, long[] labels) {
+        long[] out = t.conditioningLabels(step, labels);
+        boolean[] mask = new boolean[labels.length];
+        for (int i = 0; i < labels.length; i++) {
+            mask[i] = out[i] != labels[i];
+        }
+        return mask;
+    }
+
+    @Test
+    void labelDropoutDependsOnlyOnSeedAndStep() {
+        long[] labels = alternating(256);
+        try (Run a = new Run(cfgConfig(47, 0.1), null); Run b = new Run(cfgConfig(47, 0.1), null);
+                Run c = new Run(cfgConfig(48, 0.1), null)) {
+            assertArrayEquals(a.trainer.conditioningLabels(7, labels), b.trainer.conditioningLabels(7, labels),
+                    "same (seed, step), another trainer: same labels");
+            a.losses(3); // training steps do not disturb the stream
+            assertArrayEquals(b.trainer.conditioningLabels(7, labels), a.trainer.conditioningLabels(7, labels));
+            boolean[] step7 = droppedMask(a.trainer, 7, labels);
+            assertFalse(java.util.Arrays.equals(step7, droppedMask(a.trainer, 8, labels)), "another step, another pattern");
+            assertFalse(java.util.Arrays.equals(step7, droppedMask(c.trainer, 7, labels)), "another seed, another pattern");
+            assertArrayEquals(step7, droppedMask(a.trainer, 7, new long[256]), "which entries drop does not depend on the labels");
+        }
+    }
+
+    @Test
+    void labelsAreUntouchedWithoutDropoutOrWithoutConditioning() {
+        long[] labels = alternating(1000);
+        try (Run zero = new Run(cfgConfig(51, 0), null);
+                Run unconditional = new Run(configBuilder(51).optPUncond(0.9).build(), null)) {
+            assertEquals(-1, zero.trainer.config().nullClassLabel());
+            assertSame(labels, zero.trainer.conditioningLabels(3, labels), "p_uncond 0 keeps every label");
+            assertEquals(-1, unconditional.trainer.config().nullClassLabel());
+            assertSame(labels, unconditional.trainer.conditioningLabels(3, labels), "an unconditional model has no null class");
+        }
+        assertArrayEquals(alternating(1000), labels);
+    }
+
+    @Test
+    void unconditionalTrainingIgnoresPUncondBitForBit() {
+        double[] reference = null;
+        for (double p : new double[] {0.1, 0, 0.9}) {
+            TrainConfig config = configBuilder(53).optPUncond(p).build();
+            try (NDManager manager = NDManager.newBaseManager()) {
+                RecordingModel model = new RecordingModel(new TinyConvModel(manager, 1, 8, 0.1, 1000, 53));
+                DiffusionTrainer t = DiffusionTrainer.builder(config, model, new SyntheticData(1, SIZE, BATCH, 53)).build();
+                double[] l = new double[6];
+                for (int i = 0; i < l.length; i++) {
+                    l[i] = t.trainStep().loss();
+                }
+                assertEquals(6, model.labels.size());
+                model.labels.forEach(x -> assertNull(x, "an unconditional model is given no labels"));
+                if (reference == null) {
+                    reference = l;
+                } else {
+                    assertArrayEquals(reference, l, 0.0, "p_uncond " + p + " changes nothing for an unconditional model");
+                }
+            }
+        }
+    }
+
+    @Test
+    void classConditionalRunFeedsTheDroppedLabelsAndSavesClassNames(@TempDir Path tmp) throws IOException {
+        List<String> names = List.of("horizontal", "vertical");
+        TrainConfig config = configBuilder(59).setModel(conditionalUnetConfig(3)).optBatchSize(4).optLearningRate(1e-3)
+                .optPUncond(0.5).optCheckpointing(3, 2).build();
+        TrainingData data = named(new SyntheticData(1, SIZE, 4, 59), names);
+        int steps = 4;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            RecordingModel model = new RecordingModel(Training.newModel(config, manager));
+            assertTrue(model.isClassConditional());
+            DiffusionTrainer t = DiffusionTrainer.builder(config, model, data).optOutput(new ModelFolder(tmp)).build();
+            t.train(steps, null);
+            assertEquals(steps, model.labels.size());
+            int nulls = 0;
+            for (int s = 0; s < steps; s++) {
+                long[] batchLabels;
+                try (NDManager sub = manager.newSubManager()) {
+                    batchLabels = data.batchAt(sub, s).get(1).toLongArray();
+                }
+                long[] seen = model.labels.get(s);
+                assertArrayEquals(t.conditioningLabels(s, batchLabels), seen, "labels the network saw at step " + s);
+                for (int i = 0; i < seen.length; i++) {
+                    assertTrue(seen[i] == 2 || seen[i] == batchLabels[i], "step " + s + " entry " + i);
+                    nulls += seen[i] == 2 ? 1 : 0;
+                }
+            }
+            assertTrue(nulls > 0 && nulls < 4 * steps, "p_uncond 0.5 over 16 labels dropped " + nulls);
+        }
+        ModelFolder folder = new ModelFolder(tmp);
+        assertEquals(names, folder.readClassNames());
+        assertEquals(ModelFolder.ddpmModelIndexJson(names), Files.readString(folder.modelIndexFile()));
+        UNet2DConfig unet = UNet2DConfig.load(folder.unetConfigFile());
+        assertEquals(names.size() + 1, unet.numClassEmbeds(), "id2label names the real classes; the last id is the null class");
+        folder.requireDiffusersLayout();
+        assertEquals(0.5, TrainingCheckpoint.readConfig(tmp.resolve("training/step-4")).pUncond(), 0.0);
+    }
+
+    @Test
+    void classNamesDefaultToTheLabelNumbers() {
+        assertEquals(List.of("0", "1"), new SyntheticData(1, SIZE, BATCH, 1).classNames());
+    }
+
+    /** The checkpoint shipped in models/fashion-mnist-ddpm-uncond (unconditional, written before p_uncond existed). */
+    static final Path SHIPPED_MODEL = Path.of(System.getProperty("diffusion4j.root", "..")).resolve("models/fashion-mnist-ddpm-uncond");
+
+    @Test
+    void resumingTheShippedUnconditionalCheckpointIgnoresLabelDropout(@TempDir Path tmp) throws IOException {
+        Path shipped = SHIPPED_MODEL.resolve("training/step-3065");
+        assumeTrue(Files.isDirectory(shipped), "no shipped checkpoint at " + shipped);
+        Path copy = tmp.resolve("training/step-3065");
+        Files.createDirectories(copy);
+        try (var files = Files.list(shipped)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        ModelFolder folder = new ModelFolder(tmp);
+        List<String> messages = new ArrayList<>();
+        TrainConfig config = DiffusionTrainer.checkpointConfig(folder, messages::add).orElseThrow();
+        assertEquals(0.1, config.pUncond(), "the default fills the missing key");
+        assertEquals(-1, config.nullClassLabel());
+        try (NDManager manager = NDManager.newBaseManager()) {
+            RecordingModel model = new RecordingModel(Training.newModel(config, manager));
+            assertFalse(model.isClassConditional());
+            // labelled data: the labels must still not reach an unconditional model
+            TrainingData data = new SyntheticData(1, 28, config.batchSize(), config.seed());
+            DiffusionTrainer t = DiffusionTrainer.builder(config, model, data).optOutput(folder)
+                    .optListener(new TrainListener() {
+                        @Override
+                        public void onMessage(String message) {
+                            messages.add(message);
+                        }
+                    }).build();
+            assertTrue(t.resume());
+            assertEquals(3065, t.step());
+            assertTrue(messages.stream().noneMatch(m -> m.contains("changed training config")), messages.toString());
+            long[] labels = alternating(config.batchSize());
+            assertSame(labels, t.conditioningLabels(3065, labels));
+            DiffusionTrainer.StepResult r = t.trainStep();
+            assertFalse(r.skipped());
+            assertTrue(r.loss() < 0.5, "a trained model's loss, got " + r.loss());
+            assertEquals(1, model.labels.size());
+            assertNull(model.labels.get(0), "no labels reach the unconditional network");
+        }
     }
 }

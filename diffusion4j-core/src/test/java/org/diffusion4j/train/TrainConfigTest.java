@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -36,9 +37,20 @@ class TrainConfigTest {
         assertEquals(0.1, u.dropout());
         // ../shared/peers/torch_ddpm.py bench --ch 32 prints "params 1623169"
         assertEquals(1_623_169, parameterCount(u));
-        assertEquals(PredictionType.EPSILON, c.predictionType());
+        // v-prediction won the equal-budget recipe comparison (docs/recipes.md)
+        assertEquals(PredictionType.V_PREDICTION, c.predictionType());
         assertEquals(BetaSchedule.LINEAR, c.betaSchedule());
         assertEquals(1000, c.numTrainTimesteps());
+    }
+
+    @Test
+    void fashionMnistCondPresetIsTheBundledModelsRecipe() {
+        TrainConfig c = TrainConfig.preset("fashion-mnist-cond");
+        assertEquals(11, c.unetConfig().numClassEmbeds());
+        assertEquals(10, c.nullClassLabel());
+        assertEquals(PredictionType.V_PREDICTION, c.predictionType());
+        c.checkData("fashion-mnist", 1, 28, 28, 10);
+        assertThrows(IllegalArgumentException.class, () -> c.checkData("fashion-mnist", 1, 28, 28, 9));
     }
 
     @Test
@@ -138,7 +150,7 @@ class TrainConfigTest {
         try (InputStream in = getClass().getResourceAsStream("/fixtures/diffusers/scheduler/scheduler_config.json")) {
             fixture = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        TrainConfig c = TrainConfig.preset("fashion-mnist");
+        TrainConfig c = TrainConfig.preset("fashion-mnist").toBuilder().optPredictionType(PredictionType.EPSILON).build();
         assertEquals(JsonParser.parseString(fixture), JsonParser.parseString(c.schedulerConfigJson()));
         TrainConfig v = c.toBuilder().optPredictionType(PredictionType.V_PREDICTION)
                 .optBetaSchedule(BetaSchedule.SQUAREDCOS_CAP_V2, 1e-4, 0.02, 1000).build();
@@ -157,5 +169,95 @@ class TrainConfigTest {
         Files.writeString(f, "{not json");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainConfig.resolve(f.toString()));
         assertTrue(e.getMessage().contains(f.toString()), e.getMessage());
+    }
+
+    // ------------------------------------------------------------------ p_uncond (classifier-free guidance)
+
+    /** The fashion-mnist preset made class-conditional with {@code numClassEmbeds} embeddings. */
+    static TrainConfig conditional(int numClassEmbeds, double pUncond) {
+        JsonObject model = TrainConfig.preset("fashion-mnist").model();
+        model.addProperty("num_class_embeds", numClassEmbeds);
+        return TrainConfig.preset("fashion-mnist").toBuilder().setModel(model).optPUncond(pUncond).build();
+    }
+
+    @Test
+    void pUncondDefaultsToTheHoSalimansValueAndRoundTrips() {
+        assertEquals(0.1, TrainConfig.preset("fashion-mnist").pUncond());
+        assertEquals(0.1, TrainConfig.parse("{\"model\": " + TrainConfig.preset("tiny").modelJson() + "}", "x.json").pUncond());
+        TrainConfig c = conditional(11, 0.2);
+        JsonObject json = JsonParser.parseString(c.toJson()).getAsJsonObject();
+        assertEquals(0.2, json.get("p_uncond").getAsDouble(), 0.0);
+        TrainConfig back = TrainConfig.parse(c.toJson(), "round trip");
+        assertEquals(c, back);
+        assertEquals(0.2, back.pUncond(), 0.0);
+        assertEquals(0.0, TrainConfig.parse(conditional(10, 0).toJson(), "round trip").pUncond(), 0.0);
+        assertEquals(0.2, c.toBuilder().build().pUncond(), 0.0, "toBuilder keeps it");
+    }
+
+    @Test
+    void pUncondOutsideZeroToOneIsRefusedNamingTheField() {
+        String base = TrainConfig.preset("tiny").toJson();
+        for (String bad : new String[] {"-0.1", "1", "1.5", "1e300", "\"0.1\"", "[0.1]"}) {
+            JsonObject o = JsonParser.parseString(base).getAsJsonObject();
+            o.add("p_uncond", JsonParser.parseString(bad));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainConfig.parse(o.toString(), "t.json"),
+                    "p_uncond = " + bad);
+            assertTrue(e.getMessage().startsWith("t.json: field \"p_uncond\""), e.getMessage());
+        }
+        for (double bad : new double[] {-1e-9, 1.0, Double.NaN, Double.POSITIVE_INFINITY}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> TrainConfig.preset("tiny").toBuilder().optPUncond(bad).build(), "p_uncond = " + bad);
+            assertTrue(e.getMessage().contains("\"p_uncond\" = " + bad) && e.getMessage().contains("must be in [0, 1)"),
+                    e.getMessage());
+        }
+        assertEquals(0.999, TrainConfig.preset("tiny").toBuilder().optPUncond(0.999).build().pUncond(), 0.0);
+    }
+
+    @Test
+    void theNullClassIsTheLastEmbeddingOfAConditionalModel() {
+        assertEquals(10, conditional(11, 0.1).nullClassLabel());
+        assertEquals(-1, conditional(11, 0).nullClassLabel(), "p_uncond 0: nothing is ever replaced");
+        assertEquals(-1, TrainConfig.preset("fashion-mnist").nullClassLabel(), "unconditional: no null class");
+        assertEquals(-1, TrainConfig.preset("fashion-mnist").toBuilder().optPUncond(0.5).build().nullClassLabel());
+    }
+
+    @Test
+    void labelDropoutNeedsExactlyOneExtraEmbedding() {
+        conditional(11, 0.1).checkData("fm", 1, 28, 28, 10);
+        conditional(10, 0).checkData("fm", 1, 28, 28, 10);
+        conditional(12, 0).checkData("fm", 1, 28, 28, 10); // spare embeddings are allowed without dropout
+        TrainConfig.preset("fashion-mnist").checkData("fm", 1, 28, 28, 10); // unconditional ignores p_uncond and labels
+        for (int k : new int[] {10, 12}) {
+            TrainConfig c = conditional(k, 0.1);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.checkData("fm", 1, 28, 28, 10),
+                    "num_class_embeds " + k);
+            assertTrue(e.getMessage().contains("p_uncond 0.1") && e.getMessage().contains("data fm has 10 classes")
+                    && e.getMessage().contains("set model.num_class_embeds to 11")
+                    && e.getMessage().contains("or set p_uncond to 0"), e.getMessage());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> conditional(9, 0).checkData("fm", 1, 28, 28, 10));
+        assertTrue(e.getMessage().contains("num_class_embeds is 9") && e.getMessage().contains("at least 10"), e.getMessage());
+    }
+
+    /** The checkpoint shipped in models/fashion-mnist-ddpm-uncond, written before p_uncond existed. */
+    static final Path SHIPPED_CHECKPOINT = Path.of(System.getProperty("diffusion4j.root", ".."))
+            .resolve("models/fashion-mnist-ddpm-uncond/training/step-3065");
+
+    @Test
+    void aCheckpointConfigWrittenBeforePUncondLoadsWithTheDefault() throws IOException {
+        Path file = SHIPPED_CHECKPOINT.resolve(TrainingCheckpoint.CONFIG);
+        assumeTrue(Files.isRegularFile(file), "no shipped checkpoint at " + SHIPPED_CHECKPOINT);
+        JsonObject raw = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+        assertTrue(!raw.has("p_uncond"), "the shipped checkpoint predates p_uncond");
+        TrainConfig c = TrainingCheckpoint.readConfig(SHIPPED_CHECKPOINT);
+        assertEquals(0.1, c.pUncond());
+        assertNull(c.unetConfig().numClassEmbeds());
+        assertEquals(-1, c.nullClassLabel(), "an unconditional model never sees a null class");
+        c.checkData("fashion-mnist", 1, 28, 28, 10);
+        // every other field reads as written: the re-serialised config is the old file plus p_uncond
+        JsonObject again = JsonParser.parseString(c.toJson()).getAsJsonObject();
+        assertEquals(0.1, again.remove("p_uncond").getAsDouble(), 0.0);
+        assertEquals(raw, again);
     }
 }

@@ -1,0 +1,217 @@
+package org.diffusion4j.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.diffusion4j.io.CheckpointException;
+import org.diffusion4j.io.ModelFolder;
+import org.diffusion4j.nn.UNet2DConfig;
+
+/**
+ * The classes of a model folder. The convention: K, the number of classes, is the size of
+ * {@code id2label} in {@code model_index.json} when present, else the UNet's {@code num_class_embeds};
+ * the model has a null class ∅ (trained with label dropout, so it supports classifier-free guidance)
+ * iff {@code num_class_embeds > K}, and ∅ is the last embedding, id {@code num_class_embeds − 1}.
+ *
+ * @param numClassEmbeds the UNet's {@code num_class_embeds}; null for an unconditional model
+ * @param names the class names ({@code id2label}), empty when the folder has none
+ */
+record ModelClasses(Integer numClassEmbeds, List<String> names) {
+
+    /** An unconditional model. */
+    static final ModelClasses UNCONDITIONAL = new ModelClasses(null, List.of());
+
+    ModelClasses {
+        names = List.copyOf(names);
+        if (numClassEmbeds != null && names.size() > numClassEmbeds) {
+            throw new IllegalArgumentException(names.size() + " class names but num_class_embeds " + numClassEmbeds);
+        }
+    }
+
+    /**
+     * Reads the class names of {@code dir} ({@code id2label} of {@code model_index.json}, if the file and
+     * the key exist) and checks them against the UNet's {@code num_class_embeds}.
+     */
+    static ModelClasses read(Path dir, UNet2DConfig unet) throws IOException {
+        if (unet.numClassEmbeds() == null) {
+            return UNCONDITIONAL;
+        }
+        ModelFolder folder = new ModelFolder(dir);
+        List<String> names = Files.isRegularFile(folder.modelIndexFile()) ? folder.readClassNames() : List.of();
+        if (names.size() > unet.numClassEmbeds()) {
+            throw new CheckpointException(folder.modelIndexFile() + ": \"" + ModelFolder.ID2LABEL + "\" names " + names.size()
+                    + " classes but " + folder.unetConfigFile() + " has num_class_embeds " + unet.numClassEmbeds()
+                    + "; the UNet needs an embedding per class (plus one for the null class of guidance)");
+        }
+        return new ModelClasses(unet.numClassEmbeds(), names);
+    }
+
+    /** Whether the model takes a class label. */
+    boolean conditional() {
+        return numClassEmbeds != null;
+    }
+
+    /** K: the number of real classes (0 for an unconditional model). */
+    int count() {
+        return numClassEmbeds == null ? 0 : names.isEmpty() ? numClassEmbeds : names.size();
+    }
+
+    /** Whether the model has the null class of classifier-free guidance. */
+    boolean hasNullClass() {
+        return numClassEmbeds != null && numClassEmbeds > count();
+    }
+
+    /** The id of the null class ∅: {@code num_class_embeds − 1}. */
+    long nullLabel() {
+        if (!hasNullClass()) {
+            throw new IllegalStateException("the model has no null class");
+        }
+        return numClassEmbeds - 1;
+    }
+
+    /** The name of class {@code id}, or the id itself when the model has no names. */
+    String name(long id) {
+        return names.isEmpty() ? Long.toString(id) : names.get((int) id);
+    }
+
+    /** For a row label: {@code "7 Sneaker"}, or {@code "7"} without names. */
+    String label(long id) {
+        return names.isEmpty() ? Long.toString(id) : id + " " + names.get((int) id);
+    }
+
+    /** One line: {@code 10 classes (0 T-shirt/top, …) and a null class (id 10: supports guidance)}. */
+    String describe() {
+        if (!conditional()) {
+            return "unconditional";
+        }
+        String list = names.isEmpty() ? "ids 0.." + (count() - 1) + ", no names in model_index.json" : nameList();
+        return count() + " classes (" + list + ")" + (hasNullClass()
+                ? " and a null class (id " + nullLabel() + ": classifier-free guidance)" : ", no null class (no guidance)");
+    }
+
+    private String nameList() {
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            parts.add(i + " " + names.get(i));
+        }
+        return String.join(", ", parts);
+    }
+
+    /**
+     * The class ids of {@code spec}: {@code all} (every class, in order) or a comma-separated list of ids
+     * and names. A name matches as written, else case-insensitively, else ignoring spaces and signs ({@code ankle-boot} is
+     * "Ankle boot"), as a whole or as one of its {@code /}-separated parts ({@code top} is "T-shirt/top").
+     *
+     * @throws IllegalArgumentException naming the bad entry and the model's classes
+     */
+    long[] parse(String spec) {
+        if (!conditional()) {
+            throw new IllegalArgumentException("--class: the model is unconditional");
+        }
+        String s = spec.trim();
+        int k = count();
+        if (s.equalsIgnoreCase("all")) {
+            long[] all = new long[k];
+            for (int i = 0; i < k; i++) {
+                all[i] = i;
+            }
+            return all;
+        }
+        String[] parts = s.split(",", -1);
+        long[] ids = new long[parts.length];
+        for (int j = 0; j < parts.length; j++) {
+            ids[j] = resolve(parts[j].trim(), spec);
+        }
+        return ids;
+    }
+
+    /** One entry of --class: an id in [0, K) or a class name. */
+    long resolve(String token, String spec) {
+        int k = count();
+        if (token.isEmpty()) {
+            throw new IllegalArgumentException("--class '" + spec + "' has an empty entry; use all, or ids/names separated by commas");
+        }
+        if (token.matches("[+-]?\\d+")) {
+            long id;
+            try {
+                id = Long.parseLong(token);
+            } catch (NumberFormatException e) {
+                id = Long.MAX_VALUE;
+            }
+            if (id < 0 || id >= k) {
+                throw new IllegalArgumentException("--class " + token + " is outside [0, " + (k - 1) + "]: the model has " + k
+                        + " classes" + (names.isEmpty() ? "" : " (" + nameList() + ")"));
+            }
+            return id;
+        }
+        if (names.isEmpty()) {
+            throw new IllegalArgumentException("--class '" + token + "': the model has no class names (no id2label in "
+                    + "model_index.json); use ids 0.." + (k - 1));
+        }
+        List<Integer> same = new ArrayList<>();
+        List<Integer> exact = new ArrayList<>();
+        List<Integer> whole = new ArrayList<>();
+        List<Integer> part = new ArrayList<>();
+        String key = normalise(token);
+        for (int i = 0; i < names.size(); i++) {
+            String n = names.get(i);
+            if (n.trim().equals(token)) {
+                same.add(i);
+            }
+            if (n.trim().equalsIgnoreCase(token)) {
+                exact.add(i);
+            }
+            if (!key.isEmpty() && normalise(n).equals(key)) {
+                whole.add(i);
+            }
+            for (String p : n.split("/")) {
+                if (!key.isEmpty() && normalise(p).equals(key)) {
+                    part.add(i);
+                }
+            }
+        }
+        for (List<Integer> found : List.of(same, exact, whole, part)) {
+            if (found.size() == 1) {
+                return found.get(0);
+            }
+            if (found.size() > 1) {
+                throw new IllegalArgumentException("--class '" + token + "' is ambiguous: it matches "
+                        + found.stream().map(i -> i + " " + names.get(i)).toList() + "; use the id");
+            }
+        }
+        throw new IllegalArgumentException("--class '" + token + "' is not a class of this model; its classes are "
+                + nameList() + " (ids or names)");
+    }
+
+    /** Lower case, letters and digits only. */
+    private static String normalise(String s) {
+        StringBuilder b = new StringBuilder();
+        for (char c : s.toLowerCase(Locale.ROOT).toCharArray()) {
+            if (Character.isLetterOrDigit(c)) {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    /** n labels taking {@code requested} in turn: image i gets {@code requested[i mod m]} (balanced). */
+    static long[] cycle(int n, long[] requested) {
+        long[] labels = new long[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = requested[i % requested.length];
+        }
+        return labels;
+    }
+
+    /** Rows of {@code perRow} images: image i gets {@code requested[(i / perRow) mod m]}. */
+    static long[] byRow(int n, int perRow, long[] requested) {
+        long[] labels = new long[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = requested[(i / perRow) % requested.length];
+        }
+        return labels;
+    }
+}

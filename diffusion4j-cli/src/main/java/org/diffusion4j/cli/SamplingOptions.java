@@ -1,0 +1,238 @@
+package org.diffusion4j.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.diffusion4j.diffusion.VarianceType;
+import org.diffusion4j.sampling.Sampler;
+import org.diffusion4j.sampling.SamplerOptions;
+import org.diffusion4j.sampling.Samplers;
+import org.diffusion4j.sampling.SchedulerConfig;
+import org.diffusion4j.schedule.TimestepSpacing;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The sampling options shared by {@code sample}, {@code eval} and {@code bench-samplers}, each
+ * defined once here as a picocli mixin: which sampler ({@link Choice}: {@code sample}, {@code eval}),
+ * the scheduler-config overrides ({@link Overrides}: all three) and the class conditioning with
+ * classifier-free guidance ({@link Conditioning}: all three). Every option is null when not given, so
+ * a command can tell "not given" from a default.
+ */
+final class SamplingOptions {
+
+    private SamplingOptions() {}
+
+    /** {@code --sampler} and {@code --steps}. */
+    static final class Choice {
+
+        @Option(names = "--sampler", paramLabel = "NAME", completionCandidates = SamplerNames.class,
+                description = "Sampler: ${COMPLETION-CANDIDATES} (default: ddim).")
+        String sampler;
+
+        @Option(names = "--steps", paramLabel = "N",
+                description = "Sampling steps (default: T, the training length, for ddpm; 50 otherwise).")
+        Integer steps;
+
+        @Spec(Spec.Target.MIXEE)
+        CommandSpec spec;
+
+        /** Whether --sampler or --steps was given. */
+        boolean given() {
+            return sampler != null || steps != null;
+        }
+
+        /** The sampler name (ddim when not given). */
+        String name() {
+            return sampler == null ? "ddim" : sampler.trim();
+        }
+
+        /** --steps, or T for ddpm and 50 for the others. */
+        int stepsUsed(SchedulerConfig config) {
+            if (steps != null) {
+                return steps;
+            }
+            return name().equalsIgnoreCase("ddpm") ? config.numTrainTimesteps() : 50;
+        }
+
+        /** The sampler, with the scheduler config's settings and the overrides applied. */
+        Sampler create(SchedulerConfig config, Overrides overrides) {
+            if (steps != null && steps < 1) {
+                throw usage(spec, "--steps must be at least 1, got " + steps);
+            }
+            try {
+                Samplers.factory(name());
+                return Samplers.create(name(), config.noiseSchedule(), overrides.apply(config.samplerOptions(stepsUsed(config))));
+            } catch (IllegalArgumentException e) {
+                throw usage(spec, e.getMessage());
+            }
+        }
+    }
+
+    /** Overrides of the model's {@code scheduler/scheduler_config.json}. */
+    static final class Overrides {
+
+        @Option(names = "--eta", paramLabel = "E", description = "DDIM eta in [0, 1]: 0 deterministic, 1 DDPM-like (default: 0).")
+        Double eta;
+
+        @Option(names = "--spacing", paramLabel = "S", description = "Timestep spacing: leading, trailing, linspace (default: the scheduler config's).")
+        String spacing;
+
+        @Option(names = "--variance", paramLabel = "V", description = "DDPM variance: fixed_small or fixed_large (default: the scheduler config's).")
+        String variance;
+
+        @Option(names = "--clip-sample", negatable = true, paramLabel = "",
+                description = "Clamp the x0 estimate to [-1, 1] each step (default: the scheduler config's).")
+        Boolean clipSample;
+
+        @Option(names = "--karras", negatable = true, description = "Solvers: Karras et al. noise levels (default: the scheduler config's).")
+        Boolean karras;
+
+        @Spec(Spec.Target.MIXEE)
+        CommandSpec spec;
+
+        /** Whether any override was given. */
+        boolean given() {
+            return eta != null || spacing != null || variance != null || clipSample != null || karras != null;
+        }
+
+        /** {@code base} with the given overrides; a bad value is a usage error. */
+        SamplerOptions apply(SamplerOptions base) {
+            SamplerOptions.Builder b = base.toBuilder();
+            try {
+                if (eta != null) {
+                    b.eta(eta);
+                }
+                if (spacing != null) {
+                    b.spacing(TimestepSpacing.parse(spacing));
+                }
+                if (variance != null) {
+                    b.varianceType(VarianceType.parse(variance));
+                }
+                if (clipSample != null) {
+                    b.clipSample(clipSample);
+                }
+                if (karras != null) {
+                    b.karrasSigmas(karras);
+                }
+                return b.build();
+            } catch (IllegalArgumentException e) {
+                throw usage(spec, e.getMessage());
+            }
+        }
+
+        /** The given overrides as {@code eta=0.5,spacing=trailing} (empty when none). */
+        String describe() {
+            List<String> parts = new ArrayList<>();
+            if (eta != null) {
+                parts.add("eta=" + eta);
+            }
+            if (spacing != null) {
+                parts.add("spacing=" + spacing.trim().toLowerCase(Locale.ROOT));
+            }
+            if (variance != null) {
+                parts.add("variance=" + variance.trim().toLowerCase(Locale.ROOT));
+            }
+            if (clipSample != null) {
+                parts.add("clip_sample=" + clipSample);
+            }
+            if (karras != null) {
+                parts.add("karras=" + karras);
+            }
+            return String.join(",", parts);
+        }
+    }
+
+    /** {@code --class} and {@code --guidance}: what a class-conditional model is asked for. */
+    static final class Conditioning {
+
+        /**
+         * The guidance scale of a model with a null class when --guidance is not given. A placeholder until
+         * {@code eval --guidance 0,1,2,4} on the bundled class-conditional model says better (Ho &amp; Salimans 2022
+         * find FID best at a small guidance strength and IS rising with it; their w is this w − 1).
+         */
+        static final String DEFAULT_GUIDANCE_TEXT = "2";
+        static final double DEFAULT_GUIDANCE = Double.parseDouble(DEFAULT_GUIDANCE_TEXT);
+
+        @Option(names = "--class", paramLabel = "all|C[,C...]",
+                description = {"Class-conditional models: the classes to generate, by id or name (case-insensitive: 7, sneaker, "
+                        + "T-shirt/top, ankle-boot), comma-separated, given to the images in turn; all = every class (default).",
+                    "'sample' without -n draws one row of 8 per class."})
+        String classes;
+
+        @Option(names = "--guidance", split = ",", paramLabel = "W",
+                description = {"Classifier-free guidance scale w (diffusers' guidance_scale): eps_null + w (eps_c - eps_null); "
+                        + "1 = conditional only (one network input), 0 = unconditional. Needs a model trained with a null class "
+                        + "(p_uncond > 0); default: " + DEFAULT_GUIDANCE_TEXT + " for those, else 1.",
+                    "'eval' takes a list (0,1,2,4) and measures the trade-off."})
+        List<Double> guidance;
+
+        @Spec(Spec.Target.MIXEE)
+        CommandSpec spec;
+
+        /** Whether --class or --guidance was given. */
+        boolean given() {
+            return classes != null || guidance != null;
+        }
+
+        /**
+         * The class ids asked for, in order (all classes for {@code all} or no --class); null for an
+         * unconditional model, which refuses --class.
+         */
+        long[] requested(ModelClasses model) {
+            if (!model.conditional()) {
+                if (classes != null) {
+                    throw usage(spec, "--class: the model is unconditional (its unet/config.json has no num_class_embeds)");
+                }
+                return null;
+            }
+            try {
+                return model.parse(classes == null ? "all" : classes);
+            } catch (IllegalArgumentException e) {
+                throw usage(spec, e.getMessage());
+            }
+        }
+
+        /** The guidance scales asked for (the model's default when none), each checked against the model. */
+        List<Double> scales(ModelClasses model) {
+            if (guidance == null || guidance.isEmpty()) {
+                return List.of(defaultScale(model));
+            }
+            for (Double w : guidance) {
+                if (w == null || !(w >= 0) || w.isInfinite()) {
+                    throw usage(spec, "--guidance takes finite scales >= 0 (1 = conditional only, 0 = unconditional), got " + guidance);
+                }
+                if (!model.conditional()) {
+                    throw usage(spec, "--guidance: the model is unconditional (its unet/config.json has no num_class_embeds); "
+                            + "guidance needs a class-conditional model trained with a null class (train with p_uncond > 0)");
+                }
+                if (w != 1 && !model.hasNullClass()) {
+                    throw usage(spec, "--guidance " + w + " needs a null class, but this model has none: num_class_embeds "
+                            + model.numClassEmbeds() + " equals its " + model.count() + " classes (trained with p_uncond = 0); "
+                            + "only --guidance 1 (conditional) is possible");
+                }
+            }
+            return List.copyOf(guidance);
+        }
+
+        /** The one guidance scale of a command that takes a single value. */
+        double scale(ModelClasses model) {
+            List<Double> s = scales(model);
+            if (s.size() != 1) {
+                throw usage(spec, "--guidance takes one scale here, got " + guidance + " (eval --guidance takes a list)");
+            }
+            return s.get(0);
+        }
+
+        /** 1 for unconditional models and models without a null class; {@link #DEFAULT_GUIDANCE} otherwise. */
+        static double defaultScale(ModelClasses model) {
+            return model.hasNullClass() ? DEFAULT_GUIDANCE : 1.0;
+        }
+    }
+
+    static ParameterException usage(CommandSpec spec, String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+}
