@@ -21,6 +21,7 @@ final class ChildJvm {
     private final long startNanos;
     private final Path stderr;
     private final List<String> lines = new ArrayList<>();
+    private final List<Long> arrivals = new ArrayList<>();
     private final Thread reader;
     private boolean eof;
 
@@ -66,6 +67,7 @@ final class ChildJvm {
             while ((line = in.readLine()) != null) {
                 synchronized (this) {
                     lines.add(line);
+                    arrivals.add(System.nanoTime() - startNanos);
                     notifyAll();
                 }
             }
@@ -98,6 +100,11 @@ final class ChildJvm {
             }
             TimeUnit.NANOSECONDS.timedWait(this, left);
         }
+    }
+
+    /** When line {@code index} arrived, in nanoseconds since the process was started. */
+    synchronized long arrivalNanos(int index) {
+        return arrivals.get(index);
     }
 
     /** Nanoseconds since the process was started. */

@@ -57,7 +57,7 @@ final class KillHarness {
     private final int checkpointEvery;
     private final long seed;
     private final Random random;
-    private final long readyNanos;
+    private long readyNanos;
     private final long nanosPerStep;
 
     /**
@@ -122,6 +122,10 @@ final class KillHarness {
                     checkpointEvery, seed);
             String kill = killed < kills ? killSomewhere(child) : "no kill";
             int exit = child.waitFor(Math.max(1800, 20 * targetStep)); // a hang guard only
+            int resumedAt = child.await(0, l -> l.equals("FRESH") || l.startsWith("RESUMED "), 0);
+            if (resumedAt >= 0) {
+                readyNanos = child.arrivalNanos(resumedAt); // the machine's load changes: follow it
+            }
             List<String> lines = child.lines();
             Files.write(logDir.resolve("session-" + sessions + ".out"), lines);
             Files.writeString(logDir.resolve("harness.log"), "session " + sessions + ": " + event + "expect "
@@ -177,18 +181,28 @@ final class KillHarness {
     }
 
     /**
-     * Kills the child at a random moment of its session (a third of the time) or a random 0–3 ms
-     * after it announces its first or second checkpoint save.
+     * Kills the child at a random moment of its session (a third of the time: between its start and
+     * a few steps after it resumes, or at its second checkpoint save since the start, whichever
+     * comes first, which bounds a session's progress) or a random 0–3 ms after it announces its
+     * first or second checkpoint save.
      */
     private String killSomewhere(ChildJvm child) throws InterruptedException {
         String what;
         if (random.nextInt(3) == 0) {
             long at = (long) (random.nextDouble() * (readyNanos + 3 * nanosPerStep));
-            long left = at - child.elapsedNanos();
-            if (left > 0) {
-                TimeUnit.NANOSECONDS.sleep(left);
+            int i = -1;
+            for (int k = 0; k < 2; k++) {
+                long left = TimeUnit.NANOSECONDS.toMillis(at - child.elapsedNanos());
+                i = left <= 0 ? -1 : child.await(i + 1, l -> l.startsWith("CKPT-BEGIN ") || l.startsWith("DONE"), left);
+                if (i < 0) {
+                    break;
+                }
             }
-            what = String.format("kill at %.3f s", at / 1e9);
+            if (i >= 0 && child.lines().get(i).startsWith("DONE")) {
+                return "no kill: finished first";
+            }
+            what = i >= 0 ? String.format("kill at %.3f s (its second save began first)", child.elapsedNanos() / 1e9)
+                    : String.format("kill at %.3f s", at / 1e9);
         } else {
             int nth = 1 + random.nextInt(2);
             long delay = (long) (random.nextDouble() * 3_000_000);
