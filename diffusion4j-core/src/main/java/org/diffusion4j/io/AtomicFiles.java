@@ -22,7 +22,15 @@ public final class AtomicFiles {
         void write(OutputStream out) throws IOException;
     }
 
+    /** The name {@link Files#createTempFile} gives our temporaries: {@code .<target name>.<digits>.tmp}. */
+    private static final java.util.regex.Pattern TEMPORARY = java.util.regex.Pattern.compile("\\..+\\.\\d+\\.tmp");
+
     private AtomicFiles() {}
+
+    /** Whether {@code file} is named like a temporary of {@link #write}, which only a crash leaves behind. */
+    public static boolean isTemporary(Path file) {
+        return TEMPORARY.matcher(file.getFileName().toString()).matches();
+    }
 
     /** Replaces {@code target} with what {@code writer} produces, atomically. */
     public static void write(Path target, Writer writer) throws IOException {
@@ -47,6 +55,10 @@ public final class AtomicFiles {
             syncDirectory(dir);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp);
+            if (e.getClass() == IOException.class) { // the kernel's bare errno text, e.g. "No space left on device"
+                throw new IOException(target + ": could not be written (" + e.getMessage()
+                        + "); the file there before, if any, is unchanged", e);
+            }
             throw e;
         }
     }

@@ -388,7 +388,9 @@ public final class ModelFolder {
 
     /**
      * Keeps the {@code keepLast} newest sealed checkpoints (those with a manifest) and deletes every
-     * checkpoint folder older than the oldest kept one, plus leftover staging folders.
+     * checkpoint folder older than the oldest kept one, plus what interrupted writes left behind:
+     * staging folders in {@code training/} and {@link AtomicFiles} temporaries in the root,
+     * {@code unet/} and {@code scheduler/}.
      *
      * @return the folders deleted
      */
@@ -416,6 +418,18 @@ public final class ModelFolder {
                     if (p.getFileName().toString().startsWith(".step-")) {
                         deleteRecursively(p);
                         deleted.add(p);
+                    }
+                }
+            }
+        }
+        for (Path dir : List.of(root, unetDir(), schedulerConfigFile().getParent())) {
+            if (Files.isDirectory(dir)) {
+                try (Stream<Path> s = Files.list(dir)) {
+                    for (Path p : (Iterable<Path>) s::iterator) {
+                        if (AtomicFiles.isTemporary(p) && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                            Files.deleteIfExists(p);
+                            deleted.add(p);
+                        }
                     }
                 }
             }

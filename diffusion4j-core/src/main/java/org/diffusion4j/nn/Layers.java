@@ -24,6 +24,21 @@ final class Layers {
         return (PtNDArray) a;
     }
 
+    /**
+     * A 0-d float32 tensor holding {@code value} in memory that libtorch owns. Multiply or divide
+     * by it ({@code x.mul(scalar(x, s))}) instead of by a {@code Number} wherever autograd may
+     * record the operation: DJL's {@code x.mul(Number)} uses a temporary tensor over a Java direct
+     * buffer and closes it at once, autograd keeps that tensor for the backward pass, and once the
+     * garbage collector has freed the buffer the backward pass reads freed memory
+     * (non-deterministic, even NaN gradients). A clone lives as long as autograd holds it. The
+     * value is the float32 the {@code Number} form would have used, so results are unchanged.
+     */
+    static NDArray scalar(NDArray like, double value) {
+        try (NDArray temporary = like.getManager().create((float) value)) {
+            return temporary.duplicate();
+        }
+    }
+
     /** SiLU(x) = x · σ(x) (Hendrycks &amp; Gimpel's "swish" with β = 1). */
     static NDArray silu(NDArray x) {
         return x.mul(JniUtils.sigmoid(pt(x)));

@@ -47,6 +47,6 @@ final class ResnetBlock2D {
         h = conv2.forward(Layers.dropout(h, dropout, training));
         NDArray shortcut = convShortcut == null ? x : convShortcut.forward(x);
         NDArray out = shortcut.add(h);
-        return outputScaleFactor == 1 ? out : out.div(outputScaleFactor);
+        return outputScaleFactor == 1 ? out : out.div(Layers.scalar(out, outputScaleFactor));
     }
 }
