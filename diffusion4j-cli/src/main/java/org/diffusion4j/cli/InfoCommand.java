@@ -95,6 +95,14 @@ final class InfoCommand implements Callable<Integer> {
                 JsonObject o = Json.read(index);
                 out.println("pipeline       " + Json.str(o, "_class_name", "?")
                         + (o.has("_diffusers_version") ? " (diffusers " + Json.str(o, "_diffusers_version", "") + ")" : ""));
+                java.util.List<String> names = new org.diffusion4j.io.ModelFolder(dir).readClassNames();
+                if (!names.isEmpty()) {
+                    java.util.List<String> numbered = new java.util.ArrayList<>();
+                    for (int i = 0; i < names.size(); i++) {
+                        numbered.add(i + " " + names.get(i));
+                    }
+                    out.printf("%-14s %d (id2label): %s%n", "classes", names.size(), String.join(", ", numbered));
+                }
             } else {
                 out.println("pipeline       (no model_index.json)");
             }

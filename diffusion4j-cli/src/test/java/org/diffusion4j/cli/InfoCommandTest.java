@@ -51,6 +51,22 @@ class InfoCommandTest {
     }
 
     @Test
+    void classNamesOfAClassConditionalFolderAreListed() throws Exception {
+        Path model = modelFolder(dir);
+        Cli r = Cli.run("info", model.toString());
+        assertTrue(r.out().lines().noneMatch(l -> l.startsWith("classes")), "no id2label, no classes line:\n" + r.out());
+        Files.writeString(model.resolve("model_index.json"), org.diffusion4j.io.ModelFolder.ddpmModelIndexJson(
+                java.util.List.of("T-shirt/top", "Trouser", "Ankle boot")));
+        r = Cli.run("info", model.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("classes        3 (id2label): 0 T-shirt/top, 1 Trouser, 2 Ankle boot"), r.out());
+        Files.writeString(model.resolve("model_index.json"), "{\"_class_name\": \"DDPMPipeline\", \"unet\": [], \"id2label\": {\"1\": \"x\"}}");
+        r = Cli.run("info", model.toString());
+        assertEquals(1, r.exitCode(), r.out());
+        assertTrue(r.err().contains("model_index.json") && r.err().contains("id2label"), r.err());
+    }
+
+    @Test
     void trainingCheckpointsShowTheLatestStep() throws Exception {
         Path model = modelFolder(dir);
         for (int step : new int[] {500, 1000, 20}) {

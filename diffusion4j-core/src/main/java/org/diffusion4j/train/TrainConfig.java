@@ -308,9 +308,16 @@ public final class TrainConfig {
         return lrWarmupSteps <= 0 ? learningRate : learningRate * Math.min(1.0, (step + 1.0) / lrWarmupSteps);
     }
 
-    /** The {@code scheduler/scheduler_config.json} text of a DDPMScheduler with this run's schedule. */
+    /**
+     * The {@code scheduler/scheduler_config.json} text of a DDPMScheduler with this run's schedule. A model
+     * trained for classifier-free guidance (a null class) gets {@code clip_sample: false}, as diffusers' guided
+     * pipelines ship: with w &gt; 1 the x₀ estimate overshoots [−1, 1] at high noise, and DDPM/DDIM clipping
+     * it (while keeping the unclipped ε, as diffusers does) saturates the images — measured on the bundled
+     * model: DDIM 50 at w = 2 gave white blobs with clipping and clean samples without.
+     */
     public String schedulerConfigJson() {
-        return SchedulerConfig.ddpmDefaults(betaSchedule, numTrainTimesteps, betaStart, betaEnd, predictionType).toJson();
+        SchedulerConfig c = SchedulerConfig.ddpmDefaults(betaSchedule, numTrainTimesteps, betaStart, betaEnd, predictionType);
+        return (nullClassLabel() >= 0 ? c.withClipSample(false) : c).toJson();
     }
 
     /**

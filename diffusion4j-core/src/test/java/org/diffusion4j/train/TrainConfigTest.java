@@ -1,6 +1,7 @@
 package org.diffusion4j.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -49,6 +50,10 @@ class TrainConfigTest {
         assertEquals(11, c.unetConfig().numClassEmbeds());
         assertEquals(10, c.nullClassLabel());
         assertEquals(PredictionType.V_PREDICTION, c.predictionType());
+        // guided models ship without x0 clipping (it saturates guided DDPM/DDIM samples); unguided keep diffusers' default
+        assertFalse(JsonParser.parseString(c.schedulerConfigJson()).getAsJsonObject().get("clip_sample").getAsBoolean());
+        assertTrue(JsonParser.parseString(c.toBuilder().optPUncond(0).build().schedulerConfigJson()).getAsJsonObject()
+                .get("clip_sample").getAsBoolean());
         c.checkData("fashion-mnist", 1, 28, 28, 10);
         assertThrows(IllegalArgumentException.class, () -> c.checkData("fashion-mnist", 1, 28, 28, 9));
     }
