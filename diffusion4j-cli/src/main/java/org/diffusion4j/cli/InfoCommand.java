@@ -97,11 +97,7 @@ final class InfoCommand implements Callable<Integer> {
                         + (o.has("_diffusers_version") ? " (diffusers " + Json.str(o, "_diffusers_version", "") + ")" : ""));
                 java.util.List<String> names = new org.diffusion4j.io.ModelFolder(dir).readClassNames();
                 if (!names.isEmpty()) {
-                    java.util.List<String> numbered = new java.util.ArrayList<>();
-                    for (int i = 0; i < names.size(); i++) {
-                        numbered.add(i + " " + names.get(i));
-                    }
-                    out.printf("%-14s %d (id2label): %s%n", "classes", names.size(), String.join(", ", numbered));
+                    out.printf("%-14s %d (id2label): %s%n", "classes", names.size(), ModelClasses.nameList(names));
                 }
             } else {
                 out.println("pipeline       (no model_index.json)");

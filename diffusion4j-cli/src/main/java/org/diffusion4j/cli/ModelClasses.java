@@ -87,12 +87,13 @@ record ModelClasses(Integer numClassEmbeds, List<String> names) {
         if (!conditional()) {
             return "unconditional";
         }
-        String list = names.isEmpty() ? "ids 0.." + (count() - 1) + ", no names in model_index.json" : nameList();
+        String list = names.isEmpty() ? "ids 0.." + (count() - 1) + ", no names in model_index.json" : nameList(names);
         return count() + " classes (" + list + ")" + (hasNullClass()
                 ? " and a null class (id " + nullLabel() + ": classifier-free guidance)" : ", no null class (no guidance)");
     }
 
-    private String nameList() {
+    /** {@code "0 T-shirt/top, 1 Trouser, …"}: names numbered by id. */
+    static String nameList(List<String> names) {
         List<String> parts = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
             parts.add(i + " " + names.get(i));
@@ -143,7 +144,7 @@ record ModelClasses(Integer numClassEmbeds, List<String> names) {
             }
             if (id < 0 || id >= k) {
                 throw new IllegalArgumentException("--class " + token + " is outside [0, " + (k - 1) + "]: the model has " + k
-                        + " classes" + (names.isEmpty() ? "" : " (" + nameList() + ")"));
+                        + " classes" + (names.isEmpty() ? "" : " (" + nameList(names) + ")"));
             }
             return id;
         }
@@ -183,7 +184,7 @@ record ModelClasses(Integer numClassEmbeds, List<String> names) {
             }
         }
         throw new IllegalArgumentException("--class '" + token + "' is not a class of this model; its classes are "
-                + nameList() + " (ids or names)");
+                + nameList(names) + " (ids or names)");
     }
 
     /** Lower case, letters and digits only. */
