@@ -173,7 +173,7 @@ public final class GaussianDiffusion {
                     // Eq. 15 of Nichol & Dhariwal 2021: interpolate log β̃_t and log β_t with frac = (v+1)/2.
                     NDArray minLog = perSample(schedule::posteriorLogVarianceClipped, t, xt);
                     NDArray maxLog = perSample(i -> Math.log(schedule.beta(i)), t, xt);
-                    NDArray frac = values.add(1).div(2);
+                    NDArray frac = Scalar.divide(values.add(1), 2);
                     logVariance = frac.mul(maxLog).add(frac.neg().add(1).mul(minLog));
                 }
                 variance = logVariance.exp();
@@ -220,7 +220,7 @@ public final class GaussianDiffusion {
         if (t == 0) {
             return p.mean();
         }
-        return Scoped.run(() -> p.mean().add(p.logVariance().mul(0.5).exp().mul(noise)), p.mean(), noise);
+        return Scoped.run(() -> p.mean().add(Scalar.times(p.logVariance(), 0.5).exp().mul(noise)), p.mean(), noise);
     }
 
     /**
@@ -241,17 +241,18 @@ public final class GaussianDiffusion {
             ModelMeanVariance p = pMeanVariance(modelOutput, predictionType, xt, t, clipDenoised, varianceType);
             NDArray decoderNll = null;
             if (anyZero) {
-                NDArray logScales = p.logVariance().mul(0.5);
+                NDArray logScales = Scalar.times(p.logVariance(), 0.5);
                 NDArray ll = decoder == VariationalBound.Decoder.DISCRETIZED_8BIT
                         ? Losses.discretizedGaussianLogLikelihood(x0, p.mean(), logScales)
                         : Losses.gaussianLogLikelihood(x0, p.mean(), logScales);
-                decoderNll = Losses.meanFlat(ll).neg().div(Math.log(2));
+                decoderNll = Scalar.divide(Losses.meanFlat(ll).neg(), Math.log(2));
                 if (allZero) {
                     return decoderNll;
                 }
             }
             MeanVariance q = qPosteriorMeanVariance(x0, xt, t);
-            NDArray kl = Losses.meanFlat(Losses.normalKl(q.mean(), q.logVariance(), p.mean(), p.logVariance())).div(Math.log(2));
+            NDArray kl = Scalar.divide(
+                    Losses.meanFlat(Losses.normalKl(q.mean(), q.logVariance(), p.mean(), p.logVariance())), Math.log(2));
             if (!anyZero) {
                 return kl;
             }

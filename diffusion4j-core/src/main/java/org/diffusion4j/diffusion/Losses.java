@@ -68,7 +68,7 @@ public final class Losses {
         return Scoped.run(() -> {
             NDArray meanTerm = mean1.sub(mean2).square().mul(logvar2.neg().exp());
             NDArray varTerm = logvar1.sub(logvar2).exp().add(logvar2.sub(logvar1)).sub(1);
-            return meanTerm.add(varTerm).mul(0.5);
+            return Scalar.times(meanTerm.add(varTerm), 0.5);
         }, mean1, logvar1, mean2, logvar2);
     }
 
@@ -79,7 +79,7 @@ public final class Losses {
     public static NDArray gaussianLogLikelihood(NDArray x, NDArray means, NDArray logScales) {
         return Scoped.run(() -> {
             NDArray z = x.sub(means).mul(logScales.neg().exp());
-            return z.square().mul(-0.5).sub(logScales).sub(0.5 * LOG_2PI);
+            return Scalar.times(z.square(), -0.5).sub(logScales).sub(0.5 * LOG_2PI);
         }, x, means, logScales);
     }
 
@@ -98,9 +98,9 @@ public final class Losses {
             NDArray invStdv = logScales.neg().exp();
             NDArray cdfPlus = standardNormalCdf(centered.add(HALF_BIN).mul(invStdv));
             NDArray cdfMin = standardNormalCdf(centered.sub(HALF_BIN).mul(invStdv));
-            NDArray logCdfPlus = cdfPlus.maximum(1e-12).log();
-            NDArray logOneMinusCdfMin = cdfMin.neg().add(1).maximum(1e-12).log();
-            NDArray logCdfDelta = cdfPlus.sub(cdfMin).maximum(1e-12).log();
+            NDArray logCdfPlus = floorLog(cdfPlus);
+            NDArray logOneMinusCdfMin = floorLog(cdfMin.neg().add(1));
+            NDArray logCdfDelta = floorLog(cdfPlus.sub(cdfMin));
             return NDArrays.where(x.lt(-0.999), logCdfPlus,
                     NDArrays.where(x.gt(0.999), logOneMinusCdfMin, logCdfDelta));
         }, x, means, logScales);
@@ -108,6 +108,11 @@ public final class Losses {
 
     /** Φ(z) = ½(1 + erf(z/√2)). */
     static NDArray standardNormalCdf(NDArray z) {
-        return z.mul(1 / Math.sqrt(2)).erf().add(1).mul(0.5);
+        return Scalar.times(Scalar.times(z, 1 / Math.sqrt(2)).erf().add(1), 0.5);
+    }
+
+    /** log max(p, 1e-12). */
+    private static NDArray floorLog(NDArray p) {
+        return p.maximum(Scalar.of(p, 1e-12)).log();
     }
 }

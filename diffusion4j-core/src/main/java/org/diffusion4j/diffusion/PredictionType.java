@@ -58,9 +58,9 @@ public enum PredictionType {
         double a = Math.sqrt(alphaCumprod);
         double s = Math.sqrt(1 - alphaCumprod);
         return switch (this) {
-            case EPSILON -> xt.sub(modelOutput.mul(s)).div(a);
+            case EPSILON -> Scalar.divide(xt.sub(Scalar.times(modelOutput, s)), a);
             case SAMPLE -> modelOutput;
-            case V_PREDICTION -> xt.mul(a).sub(modelOutput.mul(s));
+            case V_PREDICTION -> Scalar.times(xt, a).sub(Scalar.times(modelOutput, s));
         };
     }
 
@@ -72,8 +72,8 @@ public enum PredictionType {
         double s = Math.sqrt(1 - alphaCumprod);
         return switch (this) {
             case EPSILON -> modelOutput;
-            case SAMPLE -> xt.sub(modelOutput.mul(a)).div(s);
-            case V_PREDICTION -> xt.mul(s).add(modelOutput.mul(a));
+            case SAMPLE -> Scalar.divide(xt.sub(Scalar.times(modelOutput, a)), s);
+            case V_PREDICTION -> Scalar.times(xt, s).add(Scalar.times(modelOutput, a));
         };
     }
 
@@ -82,7 +82,8 @@ public enum PredictionType {
         return switch (this) {
             case EPSILON -> epsilon;
             case SAMPLE -> x0;
-            case V_PREDICTION -> epsilon.mul(Math.sqrt(alphaCumprod)).sub(x0.mul(Math.sqrt(1 - alphaCumprod)));
+            case V_PREDICTION -> Scalar.times(epsilon, Math.sqrt(alphaCumprod))
+                    .sub(Scalar.times(x0, Math.sqrt(1 - alphaCumprod)));
         };
     }
 

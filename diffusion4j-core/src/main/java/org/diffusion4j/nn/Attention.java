@@ -1,5 +1,6 @@
 package org.diffusion4j.nn;
 
+import org.diffusion4j.diffusion.Scalar;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import org.diffusion4j.nn.Layers.GroupNorm;
@@ -50,10 +51,10 @@ final class Attention {
         NDArray q = toQ.forward(hidden).reshape(n, positions, heads, headDim).transpose(0, 2, 1, 3); // [N, h, HW, d]
         NDArray kT = toK.forward(hidden).reshape(n, positions, heads, headDim).transpose(0, 2, 3, 1); // [N, h, d, HW]
         NDArray v = toV.forward(hidden).reshape(n, positions, heads, headDim).transpose(0, 2, 1, 3); // [N, h, HW, d]
-        NDArray weights = q.mul(Layers.scalar(q, scale)).matMul(kT).softmax(-1); // [N, h, HW, HW]
+        NDArray weights = Scalar.times(q, scale).matMul(kT).softmax(-1); // [N, h, HW, HW]
         NDArray attended = weights.matMul(v).transpose(0, 2, 1, 3).reshape(n, positions, (long) heads * headDim);
         NDArray out = toOut.forward(attended).transpose(0, 2, 1).reshape(s);
         out = out.add(x);
-        return rescaleOutputFactor == 1 ? out : out.div(Layers.scalar(out, rescaleOutputFactor));
+        return rescaleOutputFactor == 1 ? out : Scalar.divide(out, rescaleOutputFactor);
     }
 }

@@ -95,8 +95,22 @@ public final class FashionClassifier extends AbstractBlock implements FeatureExt
     }
 
     private static Conv2d conv(int filters) {
-        return Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1))
-                .setFilters(filters).optBias(false).build();
+        return new KernelSafeConv2d(filters);
+    }
+
+    /** DJL's Conv2d block (3×3, padding 1, no bias), computed by the kernel-safe {@link Convolution}. */
+    private static final class KernelSafeConv2d extends Conv2d {
+        KernelSafeConv2d(int filters) {
+            super(Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1)).setFilters(filters)
+                    .optBias(false));
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
+                PairList<String, Object> params) {
+            NDArray x = inputs.singletonOrThrow();
+            return new NDList(Convolution.conv2d(x, ps.getValue(weight, x.getDevice(), training), null, 1, 1));
+        }
     }
 
     public Config config() {

@@ -24,21 +24,6 @@ final class Layers {
         return (PtNDArray) a;
     }
 
-    /**
-     * A 0-d float32 tensor holding {@code value} in memory that libtorch owns. Multiply or divide
-     * by it ({@code x.mul(scalar(x, s))}) instead of by a {@code Number} wherever autograd may
-     * record the operation: DJL's {@code x.mul(Number)} uses a temporary tensor over a Java direct
-     * buffer and closes it at once, autograd keeps that tensor for the backward pass, and once the
-     * garbage collector has freed the buffer the backward pass reads freed memory
-     * (non-deterministic, even NaN gradients). A clone lives as long as autograd holds it. The
-     * value is the float32 the {@code Number} form would have used, so results are unchanged.
-     */
-    static NDArray scalar(NDArray like, double value) {
-        try (NDArray temporary = like.getManager().create((float) value)) {
-            return temporary.duplicate();
-        }
-    }
-
     /** SiLU(x) = x · σ(x) (Hendrycks &amp; Gimpel's "swish" with β = 1). */
     static NDArray silu(NDArray x) {
         return x.mul(JniUtils.sigmoid(pt(x)));
@@ -62,24 +47,23 @@ final class Layers {
         return v;
     }
 
-    /** torch.nn.Conv2d(in, out, kernel, stride, padding) with bias. */
+    /** torch.nn.Conv2d(in, out, kernel, stride, padding) with bias, through the kernel-safe {@link Convolution}. */
     static final class Conv2d {
         final NDArray weight;
         final NDArray bias;
-        private final Shape stride;
-        private final Shape padding;
-        private static final Shape DILATION = new Shape(1, 1);
+        private final int stride;
+        private final int padding;
 
         Conv2d(ParameterFactory p, String name, int in, int out, int kernel, int stride, int padding) {
             double bound = 1 / Math.sqrt((double) in * kernel * kernel);
             weight = p.create(name + ".weight", new Shape(out, in, kernel, kernel), Init.uniform(bound));
             bias = p.create(name + ".bias", new Shape(out), Init.uniform(bound));
-            this.stride = new Shape(stride, stride);
-            this.padding = new Shape(padding, padding);
+            this.stride = stride;
+            this.padding = padding;
         }
 
         NDArray forward(NDArray x) {
-            return JniUtils.convolution(pt(x), pt(weight), pt(bias), stride, padding, DILATION, 1);
+            return Convolution.conv2d(x, weight, bias, stride, padding);
         }
     }
 

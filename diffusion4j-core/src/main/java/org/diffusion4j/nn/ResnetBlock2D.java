@@ -1,5 +1,6 @@
 package org.diffusion4j.nn;
 
+import org.diffusion4j.diffusion.Scalar;
 import ai.djl.ndarray.NDArray;
 import org.diffusion4j.nn.Layers.Conv2d;
 import org.diffusion4j.nn.Layers.GroupNorm;
@@ -47,6 +48,6 @@ final class ResnetBlock2D {
         h = conv2.forward(Layers.dropout(h, dropout, training));
         NDArray shortcut = convShortcut == null ? x : convShortcut.forward(x);
         NDArray out = shortcut.add(h);
-        return outputScaleFactor == 1 ? out : out.div(Layers.scalar(out, outputScaleFactor));
+        return outputScaleFactor == 1 ? out : Scalar.divide(out, outputScaleFactor);
     }
 }

@@ -1,5 +1,6 @@
 package org.diffusion4j.nn;
 
+import org.diffusion4j.diffusion.Scalar;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -36,8 +37,8 @@ final class TimestepEmbedding {
      */
     static NDArray timeProj(NDManager manager, float[] t, int dim, boolean flipSinToCos, double freqShift) {
         int half = dim / 2;
-        NDArray exponent = manager.arange(0f, (float) half, 1f, DataType.FLOAT32).mul(-Math.log(MAX_PERIOD))
-                .div(half - freqShift);
+        NDArray k = manager.arange(0f, (float) half, 1f, DataType.FLOAT32);
+        NDArray exponent = Scalar.divide(Scalar.times(k, -Math.log(MAX_PERIOD)), half - freqShift);
         NDArray args = manager.create(t, new Shape(t.length, 1)).mul(exponent.exp().reshape(1, half));
         NDArray sin = args.sin();
         NDArray cos = args.cos();

@@ -1,5 +1,6 @@
 package org.diffusion4j.nn;
 
+import org.diffusion4j.diffusion.Scalar;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -325,7 +326,7 @@ public final class UNet2DModel implements AutoCloseable {
             ActivationProbe probe) {
         long n = checkSample(sample);
         NDManager m = sample.getManager();
-        NDArray x = config.centerInputSample() ? sample.mul(2).sub(1) : sample;
+        NDArray x = config.centerInputSample() ? Scalar.times(sample, 2).sub(1) : sample;
 
         // 1. time (and class) embedding
         NDArray tProj = TimestepEmbedding.timeProj(m, timesteps(timestep, n), config.blockOutChannels(0),

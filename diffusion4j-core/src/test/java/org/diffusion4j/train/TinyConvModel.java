@@ -8,14 +8,13 @@ import ai.djl.pytorch.jni.JniUtils;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.diffusion4j.nn.Convolution;
 
 /**
  * A test stand-in for the U-Net: conv 3×3 (C→F) + a time embedding (sin/cos of t → linear → F),
  * SiLU, dropout, conv 3×3 (F→C). Parameters named like a state dict, initialised from a seed.
  */
 final class TinyConvModel implements TrainableModel {
-    private static final Shape ONE = new Shape(1, 1);
-    private static final Shape PAD = new Shape(1, 1);
 
     private final Map<String, NDArray> parameters = new LinkedHashMap<>();
     private final int channels;
@@ -60,8 +59,7 @@ final class TinyConvModel implements TrainableModel {
 
     @Override
     public NDArray forward(NDArray sample, NDArray timesteps, NDArray classLabels) {
-        NDArray h = JniUtils.convolution(pt(sample), pt(parameters.get("conv_in.weight")),
-                pt(parameters.get("conv_in.bias")), ONE, PAD, ONE, 1);
+        NDArray h = Convolution.conv2d(sample, parameters.get("conv_in.weight"), parameters.get("conv_in.bias"), 1, 1);
         NDArray phase = timesteps.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).mul(Math.PI / numTimesteps)
                 .reshape(-1, 1);
         NDArray features2 = phase.sin().concat(phase.cos(), 1);
@@ -72,8 +70,7 @@ final class TinyConvModel implements TrainableModel {
         if (training && dropout > 0) {
             h = JniUtils.dropout(pt(h), dropout, true);
         }
-        return JniUtils.convolution(pt(h), pt(parameters.get("conv_out.weight")), pt(parameters.get("conv_out.bias")),
-                ONE, PAD, ONE, 1);
+        return Convolution.conv2d(h, parameters.get("conv_out.weight"), parameters.get("conv_out.bias"), 1, 1);
     }
 
     @Override
