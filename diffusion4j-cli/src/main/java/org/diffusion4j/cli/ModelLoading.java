@@ -116,6 +116,10 @@ final class ModelLoading {
         if (condition.labels() != null && condition.labels().length != n) {
             throw new IllegalArgumentException(condition.labels().length + " class labels for " + n + " images");
         }
+        String tooMany = SamplingRun.tooMany(n, imageShape(unet), Runtime.getRuntime().maxMemory());
+        if (tooMany != null) {
+            throw new IllegalArgumentException(tooMany);
+        }
         try (NDManager sub = manager.newSubManager()) {
             NDArray xT = seededNoise(sub, n, imageShape(unet), seed);
             return new SamplingRun(sampler, condition.denoisers(unet, config.predictionType()), seed, batch, progress, null)

@@ -138,6 +138,11 @@ final class SampleCommand implements Callable<Integer> {
             double w = conditioning.scale(classes);
             long[] imageShape = imageShape(unet);
             Layout layout = layout(requested);
+            String tooMany = noise == null ? SamplingRun.tooMany(count(layout), imageShape, Runtime.getRuntime().maxMemory())
+                    : null;
+            if (tooMany != null) {
+                throw usage(tooMany);
+            }
             NDArray xT = initialNoise(manager, imageShape, layout);
             int n = (int) xT.getShape().get(0);
             long[] labels = requested == null ? null
@@ -265,8 +270,12 @@ final class SampleCommand implements Callable<Integer> {
             }
             return x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
         }
-        int n = layout.byRow() ? layout.perRow() * layout.rows() : numImages == null ? 64 : numImages;
-        return ModelLoading.seededNoise(manager, n, imageShape, seed);
+        return ModelLoading.seededNoise(manager, count(layout), imageShape, seed);
+    }
+
+    /** The number of seeded images to draw. */
+    private int count(Layout layout) {
+        return layout.byRow() ? layout.perRow() * layout.rows() : numImages == null ? 64 : numImages;
     }
 
     private Progress progress() {

@@ -91,6 +91,33 @@ final class SamplingRun {
         return trajectory;
     }
 
+    /**
+     * Why {@code n} images of {@code imageShape} cannot be sampled in this process, or null if they
+     * can: a run holds x_T and the results as floats (and the noise while it is built), so it needs
+     * about 3 · 4 bytes per pixel of heap, and Java arrays end at 2³¹ − 1 elements.
+     */
+    static String tooMany(long n, long[] imageShape, long maxHeapBytes) {
+        long per = imageShape[0] * imageShape[1] * imageShape[2];
+        double bytes = 3.0 * 4 * per * n;
+        if (n * (double) per < Integer.MAX_VALUE && bytes < 0.8 * maxHeapBytes) {
+            return null;
+        }
+        return String.format(java.util.Locale.ROOT, "-n %,d: %,d images of %dx%dx%d need %s of memory (this JVM may use %s);"
+                + " use a smaller -n (at most about %,d here) and several runs with different --seed, or raise the heap with"
+                + " D4J_JAVA_OPTS=-Xmx…", n, n, imageShape[0], imageShape[1], imageShape[2], bytes(bytes),
+                bytes(maxHeapBytes), (long) Math.min(Integer.MAX_VALUE / per, 0.8 * maxHeapBytes / (12.0 * per)));
+    }
+
+    private static String bytes(double b) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+        int u = 0;
+        while (b >= 1024 && u < units.length - 1) {
+            b /= 1024;
+            u++;
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f %s", b, units[u]);
+    }
+
     /** Samples from every x_T in {@code xT} ([N, C, H, W]) and returns the results, NCHW floats. */
     float[] sample(NDArray xT) {
         long[] shape = xT.getShape().getShape();

@@ -179,6 +179,20 @@ class SampleCommandTest {
     }
 
     @Test
+    void aCountThatCannotFitInMemoryIsRefusedWithTheSize() {
+        Cli r = sample("-n", "2000000000");
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals(1, r.errLines().length, r.err());
+        assertTrue(r.err().contains("-n 2,000,000,000") && r.err().contains("TiB") && r.err().contains("3x16x16"), r.err());
+
+        Path bundled = Path.of(System.getProperty("diffusion4j.root", "..")).resolve("models/fashion-mnist-ddpm-uncond");
+        r = Cli.run("eval", "--model", bundled.toString(), "--no-progress", "-n", "2000000000", "--metrics", "fd");
+        assertEquals(1, r.exitCode(), r.err());
+        assertEquals(1, r.errLines().length, r.err());
+        assertTrue(r.err().contains("-n 2,000,000,000"), r.err());
+    }
+
+    @Test
     void classOnAnUnconditionalModelIsRefused() {
         Cli r = sample("--steps", "1", "-n", "1", "--class", "0");
         assertEquals(2, r.exitCode());

@@ -124,7 +124,7 @@ final class Layers {
             NDManager m = x.getManager();
             Shape groupShape = new Shape(perGroup);
             NDArray normalized = JniUtils.layerNorm(pt(x.reshape(n, groups, perGroup)), groupShape,
-                    pt(m.ones(groupShape)), pt(m.zeros(groupShape)), eps).reshape(s);
+                    pt(m.ones(groupShape, x.getDataType())), pt(m.zeros(groupShape, x.getDataType())), eps).reshape(s);
             long[] channelShape = new long[s.dimension() - 1];
             java.util.Arrays.fill(channelShape, 1);
             channelShape[0] = channels;

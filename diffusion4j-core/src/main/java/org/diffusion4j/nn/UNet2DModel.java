@@ -226,13 +226,30 @@ public final class UNet2DModel implements AutoCloseable {
         return build(config, manager, (name, own) -> st.toNDArray(keys.get(name), own));
     }
 
-    /** Builds a model whose parameters are float32 copies produced by {@code fetch}, in its own sub-manager. */
+    /**
+     * A float64 copy of this model, whose forward takes and returns float64: the reference that
+     * float32 results are checked against (libtorch computes float64 convolutions with its own
+     * kernels, never oneDNN's).
+     */
+    public UNet2DModel toFloat64(NDManager manager) {
+        UNet2DModel copy = build(config, manager, (name, own) -> parameters.get(name).toType(DataType.FLOAT64, true),
+                DataType.FLOAT64);
+        copy.setTraining(training);
+        return copy;
+    }
+
     private static UNet2DModel build(UNet2DConfig config, NDManager manager, BiFunction<String, NDManager, NDArray> fetch) {
+        return build(config, manager, fetch, DataType.FLOAT32);
+    }
+
+    /** Builds a model whose parameters are {@code type} copies produced by {@code fetch}, in its own sub-manager. */
+    private static UNet2DModel build(UNet2DConfig config, NDManager manager, BiFunction<String, NDManager, NDArray> fetch,
+            DataType type) {
         NDManager own = manager.newSubManager();
         try {
             return new UNet2DModel(config, own, (name, shape, init) -> {
                 NDArray a = fetch.apply(name, own);
-                NDArray f = a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false);
+                NDArray f = a.getDataType() == type ? a : a.toType(type, false);
                 if (f != a) {
                     a.close();
                 }
@@ -331,6 +348,9 @@ public final class UNet2DModel implements AutoCloseable {
         // 1. time (and class) embedding
         NDArray tProj = TimestepEmbedding.timeProj(m, timesteps(timestep, n), config.blockOutChannels(0),
                 config.flipSinToCos(), config.freqShift());
+        if (sample.getDataType() != DataType.FLOAT32) {
+            tProj = tProj.toType(sample.getDataType(), false); // a float64 reference model
+        }
         probe.record("time_proj", tProj);
         NDArray emb = timeEmbedding.forward(tProj);
         probe.record("time_embedding", emb);
@@ -380,8 +400,9 @@ public final class UNet2DModel implements AutoCloseable {
             throw new IllegalArgumentException("sample must be [N, " + config.inChannels() + ", H, W] with N ≥ 1 and H, W "
                     + "positive multiples of " + k + " (2^(levels-1)), got " + s);
         }
-        if (sample.getDataType() != DataType.FLOAT32) {
-            throw new IllegalArgumentException("sample must be float32, got " + sample.getDataType());
+        DataType type = convIn.weight.getDataType();
+        if (sample.getDataType() != type) {
+            throw new IllegalArgumentException("sample must be " + type + ", got " + sample.getDataType());
         }
         return s.get(0);
     }

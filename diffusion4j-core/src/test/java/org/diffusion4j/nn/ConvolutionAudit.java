@@ -23,7 +23,7 @@ import java.util.SplittableRandom;
  * NaN-filled tensors of many sizes and frees them just before the computation, so a kernel that
  * reads memory it never wrote sees NaN rather than the zeros a fresh page would give.
  */
-final class ConvolutionAudit {
+public final class ConvolutionAudit {
 
     /** Relative error above which a result is wrong: float32 accumulation stays far below it. */
     static final double TOLERANCE = 1e-4;
@@ -137,7 +137,7 @@ final class ConvolutionAudit {
      * Allocates and frees NaN-filled tensors from 64 bytes to 1 MiB, several of each size, so that
      * the allocations that follow reuse memory holding NaN.
      */
-    static void poison(NDManager parent, int salt) {
+    public static void poison(NDManager parent, int salt) {
         if (Boolean.getBoolean("conv.audit.noPoison")) {
             return;
         }
@@ -163,7 +163,7 @@ final class ConvolutionAudit {
     }
 
     /** max |a − ref| / max |ref|; +∞ when a has a non-finite element. */
-    static double relativeError(double[] a, double[] ref) {
+    public static double relativeError(double[] a, double[] ref) {
         double diff = 0, scale = 1e-30;
         for (int i = 0; i < a.length; i++) {
             if (!Double.isFinite(a[i])) {

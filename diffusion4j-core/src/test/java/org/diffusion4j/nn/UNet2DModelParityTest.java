@@ -13,6 +13,7 @@ import java.util.Map;
 import org.diffusion4j.io.SafeTensors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * reproduces diffusers' output, and every intermediate activation the fixture stores, to float32
  * tolerance (the fixture's own float32-vs-float64 gap is 2e-6).
  */
+@Tag("kernel")
 class UNet2DModelParityTest {
     static final Path FIXTURES = Path.of("src/test/resources/fixtures/diffusers");
     static final Path UNET = FIXTURES.resolve("unet");

@@ -16,6 +16,7 @@ import org.diffusion4j.io.SafeTensors;
 import org.diffusion4j.nn.UNet2DModel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *
  * <p>Each loop is 50 UNet evaluations (about 3 s with one intra-op thread on a loaded 2-core machine).
  */
+@Tag("kernel")
 @ExtendWith(IntraOpThreads.class)
 class UNetEndToEndTest {
 

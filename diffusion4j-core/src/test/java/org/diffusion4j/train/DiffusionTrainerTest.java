@@ -24,9 +24,11 @@ import java.util.function.LongPredicate;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.io.ModelFolder;
 import org.diffusion4j.nn.UNet2DConfig;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@Tag("kernel")
 class DiffusionTrainerTest {
 
     static final int SIZE = 8;

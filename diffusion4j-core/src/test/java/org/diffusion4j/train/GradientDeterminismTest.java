@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.diffusion4j.diffusion.NoiseSource;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.Test;
  * keeps that tensor for the backward pass; once the garbage collector had freed the buffer, the
  * attention's q·(1/√d) backward read whatever was there, and two runs of the same seed diverged.
  */
+@Tag("kernel")
 class GradientDeterminismTest {
 
     @Test
