@@ -42,6 +42,7 @@ for r in $(seq "$ROUNDS"); do
     ratios+=("$(awk -v a="${n[0]}" -v b="${b[0]}" -v c="${n[1]}" -v d="${b[1]}" -v e="${n[2]}" -v f="${b[2]}" \
         'BEGIN {printf "%.3f %.3f %.3f", a/b, c/d, e/f}')")
 done
-printf '%s\n' "${ratios[@]}" | awk '{t[NR]=$1; f[NR]=$2; g[NR]=$3} END {
-    n=asort(t); asort(f); asort(g); m=int((n+1)/2);
-    printf "median ratio new/base: train %.2f  forward@64 %.2f  forward@256 %.2f\n", t[m], f[m], g[m]}'
+median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+echo "median ratio new/base: train $(printf '%s\n' "${ratios[@]}" | cut -d' ' -f1 | median)" \
+    " forward@64 $(printf '%s\n' "${ratios[@]}" | cut -d' ' -f2 | median)" \
+    " forward@256 $(printf '%s\n' "${ratios[@]}" | cut -d' ' -f3 | median)"

@@ -17,14 +17,17 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.diffusion4j.data.Datasets;
 import org.diffusion4j.data.Split;
+import org.diffusion4j.eval.FeatureStats;
 import org.diffusion4j.eval.FrechetDistance;
 import org.diffusion4j.eval.GaussianStats;
-import org.diffusion4j.eval.FeatureStats;
 import org.diffusion4j.eval.SamplerSweep;
 import org.diffusion4j.eval.SamplerSweepReport;
 import org.diffusion4j.nn.FashionClassifier;
 import org.diffusion4j.nn.UNet2DConfig;
 import org.diffusion4j.nn.UNet2DModel;
+import org.diffusion4j.pipeline.ClassCondition;
+import org.diffusion4j.pipeline.DiffusionPipeline;
+import org.diffusion4j.pipeline.ModelClasses;
 import org.diffusion4j.sampling.Sampler;
 import org.diffusion4j.sampling.Samplers;
 import org.diffusion4j.sampling.SchedulerConfig;
@@ -115,7 +118,7 @@ final class BenchSamplersCommand implements Callable<Integer> {
         }
         PrintWriter o = spec.commandLine().getOut();
         Path dir = ModelLoading.modelDir(model);
-        SchedulerConfig config = ModelLoading.schedulerConfig(dir);
+        SchedulerConfig config = DiffusionPipeline.readScheduler(dir);
         Path classifierDir = ModelLoading.classifierDir(classifier);
         Path statsFile = classifierDir.resolve(ModelLoading.TEST_STATS_FILE);
         GaussianStats reference = GaussianStats.load(statsFile);
@@ -142,8 +145,8 @@ final class BenchSamplersCommand implements Callable<Integer> {
         Files.createDirectories(out);
         String command = "diffusion4j " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         try (NDManager manager = NDManager.newBaseManager()) {
-            UNet2DModel unet = UNet2DModel.load(dir.resolve("unet"), manager);
-            ModelLoading.checkGray28(unet, dir);
+            DiffusionPipeline pipeline = DiffusionPipeline.load(dir, manager);
+            ModelLoading.checkGray28(pipeline);
             FashionClassifier net = FashionClassifier.load(classifierDir, manager);
             if (Double.isNaN(sweep.floorFd()) && Datasets.isInstalled("fashion-mnist")) {
                 EvalImages.Images train = EvalImages.fashionMnist(Split.TRAIN, numImages, EvalCommand.ANCHOR_SEED);
@@ -157,7 +160,7 @@ final class BenchSamplersCommand implements Callable<Integer> {
                     sweep.floorFd(), numImages);
             o.flush();
             SamplerSweep.Generator generator = (sampler, m) -> EvalImages.fromFloats(
-                    ModelLoading.generate(unet, config, sampler, condition, numImages, seed, batch, progress(), m), "").toModelRange(m);
+                    pipeline.generate(sampler, condition, numImages, seed, batch, progress().listener(null)), "").toModelRange(m);
             SamplerSweep.Listener listener = new SamplerSweep.Listener() {
                 @Override
                 public void starting(SamplerSweep.Cell cell, Sampler sampler, int index, int count, double estimate) {

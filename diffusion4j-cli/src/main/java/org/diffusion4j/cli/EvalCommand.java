@@ -22,14 +22,19 @@ import org.diffusion4j.diffusion.VarianceType;
 import org.diffusion4j.diffusion.VariationalBound;
 import org.diffusion4j.eval.ClassAccuracy;
 import org.diffusion4j.eval.FeatureStats;
-import org.diffusion4j.eval.GuidanceSweepReport;
 import org.diffusion4j.eval.GaussianStats;
+import org.diffusion4j.eval.GuidanceSweepReport;
 import org.diffusion4j.eval.PrecisionRecall;
-import org.diffusion4j.eval.QualityReport;
 import org.diffusion4j.eval.QualityReport.Metric;
+import org.diffusion4j.eval.QualityReport;
 import org.diffusion4j.io.AtomicFiles;
 import org.diffusion4j.nn.FashionClassifier;
 import org.diffusion4j.nn.UNet2DModel;
+import org.diffusion4j.pipeline.BatchedSampling;
+import org.diffusion4j.pipeline.ClassCondition;
+import org.diffusion4j.pipeline.DiffusionPipeline;
+import org.diffusion4j.pipeline.ModelClasses;
+import org.diffusion4j.pipeline.UNetDenoiser;
 import org.diffusion4j.sampling.Sampler;
 import org.diffusion4j.sampling.SchedulerConfig;
 import picocli.CommandLine.Command;
@@ -141,17 +146,18 @@ final class EvalCommand implements Callable<Integer> {
         Path dir = useModel ? ModelLoading.modelDir(model) : null;
         Map<String, Object> settings = new LinkedHashMap<>();
         try (NDManager manager = NDManager.newBaseManager()) {
-            SchedulerConfig config = useModel ? ModelLoading.schedulerConfig(dir) : null;
-            UNet2DModel unet = useModel ? UNet2DModel.load(dir.resolve("unet"), manager) : null;
+            DiffusionPipeline pipeline = useModel ? DiffusionPipeline.load(dir, manager) : null;
+            SchedulerConfig config = useModel ? pipeline.scheduler() : null;
+            UNet2DModel unet = useModel ? pipeline.unet() : null;
             ModelClasses classes = ModelClasses.UNCONDITIONAL;
-            if (unet != null) {
-                ModelLoading.checkGray28(unet, dir);
-                classes = ModelLoading.classes(dir, unet);
+            if (useModel) {
+                ModelLoading.checkGray28(pipeline);
+                classes = pipeline.classes();
             }
             if (sweep) {
-                return new EvalGuidanceSweep(this, classifierDir, manager).run(unet, config, dir, classes, metrics, o);
+                return new EvalGuidanceSweep(this, classifierDir, manager).run(pipeline, metrics, o);
             }
-            EvalImages.Images scored = imagesToScore(manager, unet, config, dir, classes, settings);
+            EvalImages.Images scored = imagesToScore(pipeline, settings);
             int n = scored.size();
             if (n < PrecisionRecall.DEFAULT_K + 1 && metrics.contains(Metric.PR)) {
                 throw usage("precision/recall need at least " + (PrecisionRecall.DEFAULT_K + 1) + " images, got " + n);
@@ -290,8 +296,7 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     /** The images to score: --samples, or n images sampled from the model. */
-    private EvalImages.Images imagesToScore(NDManager manager, UNet2DModel unet, SchedulerConfig config, Path dir,
-            ModelClasses classes, Map<String, Object> settings) throws IOException {
+    private EvalImages.Images imagesToScore(DiffusionPipeline pipeline, Map<String, Object> settings) throws IOException {
         if (samples != null) {
             EvalImages.Images set = EvalImages.read(samples);
             if (numImages != null) {
@@ -305,6 +310,9 @@ final class EvalCommand implements Callable<Integer> {
             return set;
         }
         int n = numImages == null ? 1000 : numImages;
+        SchedulerConfig config = pipeline.scheduler();
+        ModelClasses classes = pipeline.classes();
+        Path dir = pipeline.folder();
         Sampler s = choice.create(config, overrides);
         long[] requested = conditioning.requested(classes);
         double w = conditioning.scale(classes);
@@ -312,7 +320,7 @@ final class EvalCommand implements Callable<Integer> {
         ClassCondition condition = ClassCondition.of(classes, labels, w);
         long t = System.nanoTime();
         Progress progress = TaskProgress.enabled(noProgress) ? Progress.bar(spec.commandLine().getErr()) : Progress.NONE;
-        float[] values = ModelLoading.generate(unet, config, s, condition, n, seed, batch, progress, manager);
+        float[] values = pipeline.generate(s, condition, n, seed, batch, progress.listener(null));
         seconds.put("sampling", (System.nanoTime() - t) / 1e9);
         settings.put("source", "model");
         settings.put("model", dir.toString());
@@ -398,7 +406,7 @@ final class EvalCommand implements Callable<Integer> {
                         long[] labels = labels(classes, sets[i], from, to);
                         UNetDenoiser denoiser = new UNetDenoiser(unet, config.predictionType(), labels);
                         VariationalBound.Result r = bound.bitsPerDim(denoiser, x0, options,
-                                new SamplingRun(null, null, ANCHOR_SEED, batch, Progress.NONE, null).perImageNoise(from, to),
+                                BatchedSampling.perImageNoise(ANCHOR_SEED, from, to),
                                 (done, total, step, termBpd) -> bar.step());
                         System.arraycopy(r.totalBpd(), 0, bpd, from, to - from);
                     }

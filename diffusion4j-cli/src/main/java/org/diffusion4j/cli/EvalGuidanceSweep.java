@@ -23,7 +23,9 @@ import org.diffusion4j.eval.PrecisionRecall;
 import org.diffusion4j.eval.QualityReport.Metric;
 import org.diffusion4j.io.AtomicFiles;
 import org.diffusion4j.nn.FashionClassifier;
-import org.diffusion4j.nn.UNet2DModel;
+import org.diffusion4j.pipeline.ClassCondition;
+import org.diffusion4j.pipeline.DiffusionPipeline;
+import org.diffusion4j.pipeline.ModelClasses;
 import org.diffusion4j.sampling.Sampler;
 import org.diffusion4j.sampling.SchedulerConfig;
 import picocli.CommandLine.ParameterException;
@@ -49,8 +51,10 @@ final class EvalGuidanceSweep {
         this.manager = manager;
     }
 
-    int run(UNet2DModel unet, SchedulerConfig config, Path dir, ModelClasses classes, Set<Metric> metrics, PrintWriter o)
-            throws IOException {
+    int run(DiffusionPipeline pipeline, Set<Metric> metrics, PrintWriter o) throws IOException {
+        ModelClasses classes = pipeline.classes();
+        SchedulerConfig config = pipeline.scheduler();
+        Path dir = pipeline.folder();
         if (!classes.conditional()) {
             throw usage("--guidance " + cmd.conditioning.guidance + ": the model is unconditional (its unet/config.json has no "
                     + "num_class_embeds); a guidance sweep needs a class-conditional model trained with a null class");
@@ -109,8 +113,8 @@ final class EvalGuidanceSweep {
             NDArray realFeatures = metrics.contains(Metric.PR) ? FeatureStats.features(net, testImages, FeatureStats.DEFAULT_BATCH) : null;
             GuidanceSweep.Scoring scoring = new GuidanceSweep.Scoring(net, reference, realFeatures, splits, PrecisionRecall.DEFAULT_K);
             Progress progress = TaskProgress.enabled(cmd.noProgress) ? Progress.bar(cmd.spec.commandLine().getErr()) : Progress.NONE;
-            GuidanceSweep.Generator generator = (w, m) -> EvalImages.fromFloats(ModelLoading.generate(unet, config, sampler,
-                    ClassCondition.of(classes, labels, w), n, cmd.seed, cmd.batch, progress, m), "").toModelRange(m);
+            GuidanceSweep.Generator generator = (w, m) -> EvalImages.fromFloats(pipeline.generate(sampler,
+                    ClassCondition.of(classes, labels, w), n, cmd.seed, cmd.batch, progress.listener(null)), "").toModelRange(m);
             GuidanceSweep.Listener listener = new GuidanceSweep.Listener() {
                 @Override
                 public void starting(double w, int index, int count) {

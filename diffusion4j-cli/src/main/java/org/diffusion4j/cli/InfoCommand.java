@@ -19,6 +19,7 @@ import org.diffusion4j.data.ImageFolderDataset;
 import org.diffusion4j.data.Split;
 import org.diffusion4j.io.Npy;
 import org.diffusion4j.io.SafeTensors;
+import org.diffusion4j.pipeline.ModelClasses;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

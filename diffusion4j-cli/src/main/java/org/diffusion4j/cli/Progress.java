@@ -1,5 +1,6 @@
 package org.diffusion4j.cli;
 
+import ai.djl.ndarray.NDArray;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -7,6 +8,7 @@ import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.diffusion4j.pipeline.SampleListener;
 
 /** Progress over denoising steps of all batches, with images per second. */
 interface Progress {
@@ -30,6 +32,30 @@ interface Progress {
     void step(int step, int total, int batchImages);
 
     void close();
+
+    /** The pipeline listener that drives this progress and, when not null, captures {@code trajectory}. */
+    default SampleListener listener(Trajectory trajectory) {
+        Progress progress = this;
+        return new SampleListener() {
+            @Override
+            public void started(int images, int batches) {
+                progress.start(images, batches);
+            }
+
+            @Override
+            public void step(int batch, int from, int to, int step, int total, NDArray xt, NDArray x0) {
+                if (trajectory != null) {
+                    trajectory.capture(batch, step, total, xt, x0);
+                }
+                progress.step(step, total, to - from);
+            }
+
+            @Override
+            public void finished() {
+                progress.close();
+            }
+        };
+    }
 
     /** Images per second, or seconds per image when that reads better (slow models). */
     static String rate(double images, double seconds) {

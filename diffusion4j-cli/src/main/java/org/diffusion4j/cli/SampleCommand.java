@@ -16,9 +16,13 @@ import java.util.concurrent.Callable;
 import org.diffusion4j.io.Gif;
 import org.diffusion4j.io.ImageGrid;
 import org.diffusion4j.io.Tensors;
-import org.diffusion4j.nn.UNet2DModel;
+import org.diffusion4j.pipeline.BatchedSampling;
+import org.diffusion4j.pipeline.ClassCondition;
+import org.diffusion4j.pipeline.DiffusionPipeline;
+import org.diffusion4j.pipeline.ModelClasses;
+import org.diffusion4j.pipeline.SampleRequest;
+import org.diffusion4j.pipeline.SampledImages;
 import org.diffusion4j.sampling.Sampler;
-import org.diffusion4j.sampling.SchedulerConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -124,21 +128,19 @@ final class SampleCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         validateCounts();
-        Path dir = modelDir();
-        SchedulerConfig config = schedulerConfig(dir);
-        Sampler s = choice.create(config, overrides);
+        Path dir = ModelLoading.modelDir(model);
+        Sampler s = choice.create(DiffusionPipeline.readScheduler(dir), overrides);
         if (out == null && outDir == null) {
             out = Path.of("samples.png");
         }
         PrintWriter o = spec.commandLine().getOut();
-        try (NDManager manager = NDManager.newBaseManager()) {
-            UNet2DModel unet = UNet2DModel.load(dir.resolve("unet"), manager);
-            ModelClasses classes = ModelLoading.classes(dir, unet);
+        try (NDManager manager = NDManager.newBaseManager(); DiffusionPipeline pipeline = DiffusionPipeline.load(dir, manager)) {
+            ModelClasses classes = pipeline.classes();
             long[] requested = conditioning.requested(classes);
             double w = conditioning.scale(classes);
-            long[] imageShape = imageShape(unet);
+            long[] imageShape = pipeline.imageShape();
             Layout layout = layout(requested);
-            String tooMany = noise == null ? SamplingRun.tooMany(count(layout), imageShape, Runtime.getRuntime().maxMemory())
+            String tooMany = noise == null ? BatchedSampling.tooMany(count(layout), imageShape, Runtime.getRuntime().maxMemory())
                     : null;
             if (tooMany != null) {
                 throw usage(tooMany);
@@ -147,18 +149,18 @@ final class SampleCommand implements Callable<Integer> {
             int n = (int) xT.getShape().get(0);
             long[] labels = requested == null ? null
                     : layout.byRow() ? ModelClasses.byRow(n, layout.perRow(), requested) : ModelClasses.cycle(n, requested);
-            ClassCondition condition = ClassCondition.of(classes, labels, w);
-            SamplingRun run = new SamplingRun(s, condition.denoisers(unet, config.predictionType()), seed, batch, progress(),
-                    trajectoryCapture(n));
+            SampleRequest request = new SampleRequest(n, seed, choice.sampler, choice.steps, overrides::apply, labels,
+                    classes.conditional() ? w : null, batch);
+            Trajectory trajectory = trajectoryCapture(n);
             long start = System.nanoTime();
-            float[] result = run.sample(xT);
+            SampledImages images = pipeline.sample(request, xT, progress().listener(trajectory));
             double seconds = (System.nanoTime() - start) / 1e9;
-            long[] shape = xT.getShape().getShape();
-            writeOutputs(manager, result, shape, run, layout, rowLabels(classes, labels, layout, n));
+            long[] shape = images.shape();
+            writeOutputs(manager, images.values(), shape, trajectory, layout, rowLabels(classes, labels, layout, n));
             o.printf(Locale.ROOT, "%d images %dx%d from %s with %s (%d steps, %d network evaluations per image), seed %d, in %.1f s (%.2f images/s)%n",
-                    n, shape[3], shape[2], dir, s.name(), choice.stepsUsed(config), s.evaluations(), seed, seconds, n / seconds);
+                    n, shape[3], shape[2], dir, s.name(), images.steps(), s.evaluations(), seed, seconds, n / seconds);
             if (requested != null) {
-                o.println(conditionLine(classes, requested, layout, condition));
+                o.println(conditionLine(classes, requested, layout, images.condition()));
             }
             for (String f : written) {
                 o.println("wrote " + f);
@@ -206,15 +208,6 @@ final class SampleCommand implements Callable<Integer> {
         }
     }
 
-    /** The model folder: --model, or the bundled one under the repository root. */
-    private Path modelDir() throws IOException {
-        return ModelLoading.modelDir(model);
-    }
-
-    private static SchedulerConfig schedulerConfig(Path dir) throws IOException {
-        return ModelLoading.schedulerConfig(dir);
-    }
-
     /**
      * How the images are laid out: a class-conditional model without -n or --noise makes one row of
      * {@value #PER_ROW} (or --columns) images per requested class — all K classes by default, and 8 rows
@@ -252,10 +245,6 @@ final class SampleCommand implements Callable<Integer> {
         return "classes: " + which + " of " + classes.describe() + "; guidance " + w;
     }
 
-    private static long[] imageShape(UNet2DModel unet) {
-        return ModelLoading.imageShape(unet);
-    }
-
     /** x_T: from --noise, or image i = draw i of the seeded noise source. */
     private NDArray initialNoise(NDManager manager, long[] imageShape, Layout layout) throws IOException {
         if (noise != null) {
@@ -270,7 +259,7 @@ final class SampleCommand implements Callable<Integer> {
             }
             return x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
         }
-        return ModelLoading.seededNoise(manager, count(layout), imageShape, seed);
+        return BatchedSampling.seededNoise(manager, count(layout), imageShape, seed);
     }
 
     /** The number of seeded images to draw. */
@@ -283,16 +272,16 @@ final class SampleCommand implements Callable<Integer> {
         return show ? Progress.bar(spec.commandLine().getErr()) : Progress.NONE;
     }
 
-    private SamplingRun.Trajectory trajectoryCapture(int n) {
+    private Trajectory trajectoryCapture(int n) {
         if (trajectory == null) {
             return null;
         }
         // the GIF follows images of the first batch only
         int k = Math.min(trajectoryImages, Math.min(n, batch));
-        return new SamplingRun.Trajectory(k, trajectoryFrames, trajectoryOf.equals("x0"));
+        return new Trajectory(k, trajectoryFrames, trajectoryOf.equals("x0"));
     }
 
-    private void writeOutputs(NDManager manager, float[] result, long[] shape, SamplingRun run, Layout layout, List<String> rowLabels)
+    private void writeOutputs(NDManager manager, float[] result, long[] shape, Trajectory t, Layout layout, List<String> rowLabels)
             throws IOException {
         int n = (int) shape[0];
         int k = scale != null ? scale : (Math.max(shape[2], shape[3]) <= 32 ? 2 : 1);
@@ -314,7 +303,6 @@ final class SampleCommand implements Callable<Integer> {
             written.add(outRaw + " (float32 " + Arrays.toString(shape) + ")");
         }
         if (trajectory != null) {
-            SamplingRun.Trajectory t = run.trajectory();
             List<BufferedImage> frames = new ArrayList<>();
             long[] frameShape = {t.images(), shape[1], shape[2], shape[3]};
             for (float[] f : t.frames()) {

@@ -4,9 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.diffusion4j.diffusion.VarianceType;
+import org.diffusion4j.pipeline.DiffusionPipeline;
+import org.diffusion4j.pipeline.ModelClasses;
 import org.diffusion4j.sampling.Sampler;
 import org.diffusion4j.sampling.SamplerOptions;
-import org.diffusion4j.sampling.Samplers;
 import org.diffusion4j.sampling.SchedulerConfig;
 import org.diffusion4j.schedule.TimestepSpacing;
 import picocli.CommandLine.Model.CommandSpec;
@@ -51,20 +52,13 @@ final class SamplingOptions {
 
         /** --steps, or T for ddpm and 50 for the others. */
         int stepsUsed(SchedulerConfig config) {
-            if (steps != null) {
-                return steps;
-            }
-            return name().equalsIgnoreCase("ddpm") ? config.numTrainTimesteps() : 50;
+            return DiffusionPipeline.steps(config, sampler, steps);
         }
 
         /** The sampler, with the scheduler config's settings and the overrides applied. */
         Sampler create(SchedulerConfig config, Overrides overrides) {
-            if (steps != null && steps < 1) {
-                throw usage(spec, "--steps must be at least 1, got " + steps);
-            }
             try {
-                Samplers.factory(name());
-                return Samplers.create(name(), config.noiseSchedule(), overrides.apply(config.samplerOptions(stepsUsed(config))));
+                return DiffusionPipeline.sampler(config, sampler, steps, overrides::apply);
             } catch (IllegalArgumentException e) {
                 throw usage(spec, e.getMessage());
             }
@@ -148,13 +142,8 @@ final class SamplingOptions {
     /** {@code --class} and {@code --guidance}: what a class-conditional model is asked for. */
     static final class Conditioning {
 
-        /**
-         * The guidance scale of a model with a null class when --guidance is not given. A placeholder until
-         * {@code eval --guidance 0,1,2,4} on the bundled class-conditional model says better (Ho &amp; Salimans 2022
-         * find FID best at a small guidance strength and IS rising with it; their w is this w − 1).
-         */
+        /** The default guidance scale of a model with a null class, as help text. */
         static final String DEFAULT_GUIDANCE_TEXT = "2";
-        static final double DEFAULT_GUIDANCE = Double.parseDouble(DEFAULT_GUIDANCE_TEXT);
 
         @Option(names = "--class", paramLabel = "all|C[,C...]",
                 description = {"Class-conditional models: the classes to generate, by id or name (case-insensitive: 7, sneaker, "
@@ -204,14 +193,10 @@ final class SamplingOptions {
                 if (w == null || !(w >= 0) || w.isInfinite()) {
                     throw usage(spec, "--guidance takes finite scales >= 0 (1 = conditional only, 0 = unconditional), got " + guidance);
                 }
-                if (!model.conditional()) {
-                    throw usage(spec, "--guidance: the model is unconditional (its unet/config.json has no num_class_embeds); "
-                            + "guidance needs a class-conditional model trained with a null class (train with p_uncond > 0)");
-                }
-                if (w != 1 && !model.hasNullClass()) {
-                    throw usage(spec, "--guidance " + w + " needs a null class, but this model has none: num_class_embeds "
-                            + model.numClassEmbeds() + " equals its " + model.count() + " classes (trained with p_uncond = 0); "
-                            + "only --guidance 1 (conditional) is possible");
+                try {
+                    model.checkGuidance(w);
+                } catch (IllegalArgumentException e) {
+                    throw usage(spec, e.getMessage());
                 }
             }
             return List.copyOf(guidance);
@@ -226,9 +211,9 @@ final class SamplingOptions {
             return s.get(0);
         }
 
-        /** 1 for unconditional models and models without a null class; {@link #DEFAULT_GUIDANCE} otherwise. */
+        /** 1 for unconditional models and models without a null class; {@link ModelClasses#DEFAULT_GUIDANCE} otherwise. */
         static double defaultScale(ModelClasses model) {
-            return model.hasNullClass() ? DEFAULT_GUIDANCE : 1.0;
+            return model.guidanceOrDefault(null);
         }
     }
 

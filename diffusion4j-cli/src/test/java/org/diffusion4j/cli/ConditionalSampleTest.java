@@ -16,6 +16,10 @@ import org.diffusion4j.diffusion.NoiseSource;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.io.Npy;
 import org.diffusion4j.nn.UNet2DModel;
+import org.diffusion4j.pipeline.BatchedSampling;
+import org.diffusion4j.pipeline.ClassCondition;
+import org.diffusion4j.pipeline.DiffusionPipeline;
+import org.diffusion4j.pipeline.UNetDenoiser;
 import org.diffusion4j.sampling.GuidedDenoiser;
 import org.diffusion4j.sampling.Sampler;
 import org.diffusion4j.sampling.Samplers;
@@ -67,10 +71,10 @@ class ConditionalSampleTest {
 
     /** Two DDIM steps from the seeded x_T of n images with {@code denoiser} (η = 0: no sampler noise). */
     private float[] direct(int n, DenoiserFactory denoiser) throws Exception {
-        SchedulerConfig config = ModelLoading.schedulerConfig(model);
+        SchedulerConfig config = DiffusionPipeline.readScheduler(model);
         Sampler s = Samplers.create("ddim", config.noiseSchedule(), config.samplerOptions(2));
         try (NDManager m = NDManager.newBaseManager(); UNet2DModel unet = UNet2DModel.load(model.resolve("unet"), m)) {
-            NDArray xT = ModelLoading.seededNoise(m, n, new long[] {1, SIZE, SIZE}, 0);
+            NDArray xT = BatchedSampling.seededNoise(m, n, new long[] {1, SIZE, SIZE}, 0);
             return s.sample(denoiser.create(unet), xT, NoiseSource.seeded(0), SamplingListener.NONE).toFloatArray();
         }
     }
@@ -175,7 +179,7 @@ class ConditionalSampleTest {
     @Test
     void classConditionBuildsTheGuidedDenoiser() throws Exception {
         try (NDManager m = NDManager.newBaseManager(); UNet2DModel unet = UNet2DModel.load(model.resolve("unet"), m)) {
-            NDArray x = ModelLoading.seededNoise(m, 3, new long[] {1, SIZE, SIZE}, 4);
+            NDArray x = BatchedSampling.seededNoise(m, 3, new long[] {1, SIZE, SIZE}, 4);
             long[] labels = {2, 0, 1};
             float[] c = conditional(unet, labels).predict(x, 7).toFloatArray();
             float[] u = conditional(unet, new long[] {NULL, NULL, NULL}).predict(x, 7).toFloatArray();

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.SplittableRandom;
-import org.diffusion4j.diffusion.NoiseSource;
 
 /**
  * Where a stochastic sampler's fresh Gaussian noise comes from. Draws are numbered, so a sampler
@@ -29,6 +28,17 @@ public interface NoiseSource {
             }
             return manager.create(v, shape);
         };
+    }
+
+    /**
+     * The SplitMix64 finaliser (Steele, Lea &amp; Flood 2014): a well-mixed seed from a sum of
+     * (seed, stream, index) terms. Training's random streams and each sampled image's own noise
+     * stream derive their seeds with it.
+     */
+    static long splitMix64(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     /** Standard normal by the polar (Marsaglia) method. */

@@ -148,10 +148,7 @@ public final class DiffusionTrainer {
 
     /** A seed for random stream {@code stream} at step {@code step}, well mixed (SplitMix64 finaliser). */
     static long streamSeed(long seed, long stream, long step) {
-        long z = seed * 0x9E3779B97F4A7C15L + stream * 0xD1B54A32D192ED03L + step * 0xC2B2AE3D27D4EB4FL;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+        return NoiseSource.splitMix64(seed * 0x9E3779B97F4A7C15L + stream * 0xD1B54A32D192ED03L + step * 0xC2B2AE3D27D4EB4FL);
     }
 
     /** The timesteps t ~ U{0..T−1} of the batch at {@code step}. */

@@ -1,4 +1,4 @@
-package org.diffusion4j.cli;
+package org.diffusion4j.pipeline;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -14,19 +14,19 @@ import org.diffusion4j.sampling.ConditionalDenoiser;
  * {@link ConditionalDenoiser} it takes the labels per call instead (int64 [N]), which is how
  * classifier-free guidance evaluates the conditional and the null-class halves in one batch.
  */
-final class UNetDenoiser implements Denoiser, ConditionalDenoiser {
+public final class UNetDenoiser implements Denoiser, ConditionalDenoiser {
 
     private final UNet2DModel unet;
     private final PredictionType predictionType;
     private final long[] labels;
 
     /** An unconditional denoiser. */
-    UNetDenoiser(UNet2DModel unet, PredictionType predictionType) {
+    public UNetDenoiser(UNet2DModel unet, PredictionType predictionType) {
         this(unet, predictionType, null);
     }
 
     /** A class-conditional denoiser: batch row j gets {@code labels[j]} (null for an unconditional model). */
-    UNetDenoiser(UNet2DModel unet, PredictionType predictionType, long[] labels) {
+    public UNetDenoiser(UNet2DModel unet, PredictionType predictionType, long[] labels) {
         this.unet = unet;
         this.predictionType = predictionType;
         this.labels = labels == null ? null : labels.clone();

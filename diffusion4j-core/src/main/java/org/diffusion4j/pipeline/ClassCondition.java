@@ -1,4 +1,4 @@
-package org.diffusion4j.cli;
+package org.diffusion4j.pipeline;
 
 import java.util.Arrays;
 import org.diffusion4j.diffusion.Denoiser;
@@ -20,19 +20,19 @@ import org.diffusion4j.sampling.GuidedDenoiser;
  * @param nullLabel the null class id ∅ (only read when w ≠ 1)
  * @param guidanceScale w ≥ 0
  */
-record ClassCondition(long[] labels, long nullLabel, double guidanceScale) {
+public record ClassCondition(long[] labels, long nullLabel, double guidanceScale) {
 
     /** An unconditional model. */
-    static final ClassCondition NONE = new ClassCondition(null, -1, 1);
+    public static final ClassCondition NONE = new ClassCondition(null, -1, 1);
 
-    ClassCondition {
+    public ClassCondition {
         if (labels != null && guidanceScale != 1 && nullLabel < 0) {
             throw new IllegalArgumentException("guidance scale " + guidanceScale + " needs a null class");
         }
     }
 
     /** Labels for n images of a model, image i taking {@code requested} in turn; NONE when requested is null. */
-    static ClassCondition of(ModelClasses classes, long[] labels, double guidanceScale) {
+    public static ClassCondition of(ModelClasses classes, long[] labels, double guidanceScale) {
         if (labels == null) {
             return NONE;
         }
@@ -40,7 +40,7 @@ record ClassCondition(long[] labels, long nullLabel, double guidanceScale) {
     }
 
     /** The denoiser of images [from, to). */
-    Denoiser denoiser(UNet2DModel unet, PredictionType type, int from, int to) {
+    public Denoiser denoiser(UNet2DModel unet, PredictionType type, int from, int to) {
         if (labels == null) {
             return new UNetDenoiser(unet, type);
         }
@@ -56,13 +56,13 @@ record ClassCondition(long[] labels, long nullLabel, double guidanceScale) {
         return GuidedDenoiser.classConditional(new UNetDenoiser(unet, type), batch, nullLabel, guidanceScale);
     }
 
-    /** The denoisers of a {@link SamplingRun}. */
-    SamplingRun.Denoisers denoisers(UNet2DModel unet, PredictionType type) {
+    /** The denoisers of a {@link BatchedSampling}. */
+    public BatchedSampling.Denoisers denoisers(UNet2DModel unet, PredictionType type) {
         return (from, to) -> denoiser(unet, type, from, to);
     }
 
     /** Network inputs per image per evaluation: 2 when guidance evaluates both halves, else 1. */
-    int inputsPerEvaluation() {
+    public int inputsPerEvaluation() {
         return labels != null && guidanceScale != 1 && guidanceScale != 0 ? 2 : 1;
     }
 }

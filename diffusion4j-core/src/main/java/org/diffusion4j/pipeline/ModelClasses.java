@@ -1,4 +1,4 @@
-package org.diffusion4j.cli;
+package org.diffusion4j.pipeline;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,12 +19,12 @@ import org.diffusion4j.nn.UNet2DConfig;
  * @param numClassEmbeds the UNet's {@code num_class_embeds}; null for an unconditional model
  * @param names the class names ({@code id2label}), empty when the folder has none
  */
-record ModelClasses(Integer numClassEmbeds, List<String> names) {
+public record ModelClasses(Integer numClassEmbeds, List<String> names) {
 
     /** An unconditional model. */
-    static final ModelClasses UNCONDITIONAL = new ModelClasses(null, List.of());
+    public static final ModelClasses UNCONDITIONAL = new ModelClasses(null, List.of());
 
-    ModelClasses {
+    public ModelClasses {
         names = List.copyOf(names);
         if (numClassEmbeds != null && names.size() > numClassEmbeds) {
             throw new IllegalArgumentException(names.size() + " class names but num_class_embeds " + numClassEmbeds);
@@ -35,7 +35,7 @@ record ModelClasses(Integer numClassEmbeds, List<String> names) {
      * Reads the class names of {@code dir} ({@code id2label} of {@code model_index.json}, if the file and
      * the key exist) and checks them against the UNet's {@code num_class_embeds}.
      */
-    static ModelClasses read(Path dir, UNet2DConfig unet) throws IOException {
+    public static ModelClasses read(Path dir, UNet2DConfig unet) throws IOException {
         if (unet.numClassEmbeds() == null) {
             return UNCONDITIONAL;
         }
@@ -49,23 +49,62 @@ record ModelClasses(Integer numClassEmbeds, List<String> names) {
         return new ModelClasses(unet.numClassEmbeds(), names);
     }
 
+    /**
+     * The guidance scale of a model with a null class when none is asked for (Ho &amp; Salimans 2022
+     * find FID best at a small guidance strength and IS rising with it; their w is this w − 1).
+     */
+    public static final double DEFAULT_GUIDANCE = 2;
+
+    /** Why {@code --guidance} is refused, in a message naming the option. */
+    public static final String GUIDANCE_NEEDS_CLASSES = "--guidance: the model is unconditional (its unet/config.json has no "
+            + "num_class_embeds); guidance needs a class-conditional model trained with a null class (train with p_uncond > 0)";
+
+    /** w when given, else {@link #DEFAULT_GUIDANCE} for a model with a null class and 1 otherwise. */
+    public double guidanceOrDefault(Double w) {
+        if (w != null) {
+            checkGuidance(w);
+            return w;
+        }
+        return hasNullClass() ? DEFAULT_GUIDANCE : 1.0;
+    }
+
+    /**
+     * Checks a guidance scale w (diffusers' {@code guidance_scale}) against the model: finite, ≥ 0, a
+     * conditional model, and a null class unless w = 1.
+     *
+     * @throws IllegalArgumentException naming the option and the fix
+     */
+    public void checkGuidance(double w) {
+        if (!(w >= 0) || Double.isInfinite(w)) {
+            throw new IllegalArgumentException("--guidance takes finite scales >= 0 (1 = conditional only, 0 = unconditional), got " + w);
+        }
+        if (!conditional()) {
+            throw new IllegalArgumentException(GUIDANCE_NEEDS_CLASSES);
+        }
+        if (w != 1 && !hasNullClass()) {
+            throw new IllegalArgumentException("--guidance " + w + " needs a null class, but this model has none: num_class_embeds "
+                    + numClassEmbeds + " equals its " + count() + " classes (trained with p_uncond = 0); "
+                    + "only --guidance 1 (conditional) is possible");
+        }
+    }
+
     /** Whether the model takes a class label. */
-    boolean conditional() {
+    public boolean conditional() {
         return numClassEmbeds != null;
     }
 
     /** K: the number of real classes (0 for an unconditional model). */
-    int count() {
+    public int count() {
         return numClassEmbeds == null ? 0 : names.isEmpty() ? numClassEmbeds : names.size();
     }
 
     /** Whether the model has the null class of classifier-free guidance. */
-    boolean hasNullClass() {
+    public boolean hasNullClass() {
         return numClassEmbeds != null && numClassEmbeds > count();
     }
 
     /** The id of the null class ∅: {@code num_class_embeds − 1}. */
-    long nullLabel() {
+    public long nullLabel() {
         if (!hasNullClass()) {
             throw new IllegalStateException("the model has no null class");
         }
@@ -73,17 +112,17 @@ record ModelClasses(Integer numClassEmbeds, List<String> names) {
     }
 
     /** The name of class {@code id}, or the id itself when the model has no names. */
-    String name(long id) {
+    public String name(long id) {
         return names.isEmpty() ? Long.toString(id) : names.get((int) id);
     }
 
     /** For a row label: {@code "7 Sneaker"}, or {@code "7"} without names. */
-    String label(long id) {
+    public String label(long id) {
         return names.isEmpty() ? Long.toString(id) : id + " " + names.get((int) id);
     }
 
     /** One line: {@code 10 classes (0 T-shirt/top, …) and a null class (id 10: supports guidance)}. */
-    String describe() {
+    public String describe() {
         if (!conditional()) {
             return "unconditional";
         }
@@ -93,7 +132,7 @@ record ModelClasses(Integer numClassEmbeds, List<String> names) {
     }
 
     /** {@code "0 T-shirt/top, 1 Trouser, …"}: names numbered by id. */
-    static String nameList(List<String> names) {
+    public static String nameList(List<String> names) {
         List<String> parts = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
             parts.add(i + " " + names.get(i));
@@ -108,7 +147,7 @@ record ModelClasses(Integer numClassEmbeds, List<String> names) {
      *
      * @throws IllegalArgumentException naming the bad entry and the model's classes
      */
-    long[] parse(String spec) {
+    public long[] parse(String spec) {
         if (!conditional()) {
             throw new IllegalArgumentException("--class: the model is unconditional");
         }
@@ -130,7 +169,7 @@ record ModelClasses(Integer numClassEmbeds, List<String> names) {
     }
 
     /** One entry of --class: an id in [0, K) or a class name. */
-    long resolve(String token, String spec) {
+    public long resolve(String token, String spec) {
         int k = count();
         if (token.isEmpty()) {
             throw new IllegalArgumentException("--class '" + spec + "' has an empty entry; use all, or ids/names separated by commas");
@@ -199,7 +238,7 @@ record ModelClasses(Integer numClassEmbeds, List<String> names) {
     }
 
     /** n labels taking {@code requested} in turn: image i gets {@code requested[i mod m]} (balanced). */
-    static long[] cycle(int n, long[] requested) {
+    public static long[] cycle(int n, long[] requested) {
         long[] labels = new long[n];
         for (int i = 0; i < n; i++) {
             labels[i] = requested[i % requested.length];
@@ -208,7 +247,7 @@ record ModelClasses(Integer numClassEmbeds, List<String> names) {
     }
 
     /** Rows of {@code perRow} images: image i gets {@code requested[(i / perRow) mod m]}. */
-    static long[] byRow(int n, int perRow, long[] requested) {
+    public static long[] byRow(int n, int perRow, long[] requested) {
         long[] labels = new long[n];
         for (int i = 0; i < n; i++) {
             labels[i] = requested[(i / perRow) % requested.length];

@@ -1,4 +1,4 @@
-package org.diffusion4j.cli;
+package org.diffusion4j.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

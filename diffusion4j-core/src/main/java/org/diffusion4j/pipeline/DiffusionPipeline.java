@@ -1,0 +1,259 @@
+package org.diffusion4j.pipeline;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.function.UnaryOperator;
+import org.diffusion4j.nn.UNet2DModel;
+import org.diffusion4j.sampling.Sampler;
+import org.diffusion4j.sampling.SamplerOptions;
+import org.diffusion4j.sampling.Samplers;
+import org.diffusion4j.sampling.SchedulerConfig;
+
+/**
+ * The front door: a model folder (diffusers layout — {@code unet/}, {@code scheduler/}, optional
+ * {@code model_index.json} with class names) loaded once, then {@link #sample(SampleRequest, SampleListener)}
+ * as often as wanted. The CLI, evaluation and tests all sample through here.
+ *
+ * <pre>{@code
+ * try (DiffusionPipeline pipe = DiffusionPipeline.load(Path.of("models/fashion-mnist-ddpm"))) {
+ *     SampledImages images = pipe.sample(SampleRequest.of(16, 0).withGuidance(2), SampleListener.NONE);
+ * }
+ * }</pre>
+ *
+ * Image i depends only on (model, settings, seed, i): it starts from draw i of
+ * {@code NoiseSource.seeded(seed)} and takes its sampler noise from a stream of its own, whatever the
+ * batch size or the number of images.
+ */
+public final class DiffusionPipeline implements AutoCloseable {
+
+    /** The sampler of a request that names none. */
+    public static final String DEFAULT_SAMPLER = "ddim";
+
+    /** The steps of every sampler but {@code ddpm} (which takes T) when a request says none. */
+    public static final int DEFAULT_STEPS = 50;
+
+    private final Path folder;
+    private final UNet2DModel unet;
+    private final SchedulerConfig scheduler;
+    private final ModelClasses classes;
+    private final NDManager manager;
+    private final boolean ownsManager;
+
+    private DiffusionPipeline(Path folder, UNet2DModel unet, SchedulerConfig scheduler, ModelClasses classes,
+            NDManager manager, boolean ownsManager) {
+        this.folder = folder;
+        this.unet = unet;
+        this.scheduler = scheduler;
+        this.classes = classes;
+        this.manager = manager;
+        this.ownsManager = ownsManager;
+    }
+
+    /** Loads the model folder {@code folder} into a manager of its own, closed with the pipeline. */
+    public static DiffusionPipeline load(Path folder) throws IOException {
+        NDManager manager = NDManager.newBaseManager();
+        try {
+            return load(folder, manager, true);
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** Loads the model folder {@code folder} into {@code manager} (which the caller closes). */
+    public static DiffusionPipeline load(Path folder, NDManager manager) throws IOException {
+        return load(folder, manager, false);
+    }
+
+    private static DiffusionPipeline load(Path folder, NDManager manager, boolean owns) throws IOException {
+        checkFolder(folder);
+        SchedulerConfig scheduler = readScheduler(folder);
+        UNet2DModel unet = UNet2DModel.load(folder.resolve("unet"), manager);
+        try {
+            return new DiffusionPipeline(folder, unet, scheduler, ModelClasses.read(folder, unet.config()), manager, owns);
+        } catch (IOException | RuntimeException e) {
+            unet.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Checks that {@code dir} is a model folder (a directory with {@code unet/config.json}).
+     *
+     * @throws NoSuchFileException naming what is missing and the layout expected
+     */
+    public static Path checkFolder(Path dir) throws NoSuchFileException {
+        if (!Files.isDirectory(dir)) {
+            throw new NoSuchFileException(dir.toString(), null, "no such model folder");
+        }
+        Path config = dir.resolve("unet").resolve(UNet2DModel.CONFIG_FILE);
+        if (!Files.isRegularFile(config)) {
+            throw new NoSuchFileException(config.toString(), null,
+                    "not a model folder: expected unet/config.json and unet/" + UNet2DModel.WEIGHTS_FILE + " (diffusers layout)");
+        }
+        return dir;
+    }
+
+    /** {@code dir/scheduler/scheduler_config.json}, parsed. */
+    public static SchedulerConfig readScheduler(Path dir) throws IOException {
+        Path file = dir.resolve("scheduler").resolve("scheduler_config.json");
+        if (!Files.isRegularFile(file)) {
+            throw new NoSuchFileException(file.toString(), null,
+                    "missing scheduler config; a diffusers model folder has scheduler/scheduler_config.json");
+        }
+        return SchedulerConfig.read(file);
+    }
+
+    public Path folder() {
+        return folder;
+    }
+
+    public UNet2DModel unet() {
+        return unet;
+    }
+
+    public SchedulerConfig scheduler() {
+        return scheduler;
+    }
+
+    public ModelClasses classes() {
+        return classes;
+    }
+
+    /** The shape of one image the model makes: {C, H, W}. */
+    public long[] imageShape() {
+        int size = unet.config().sampleSize();
+        return new long[] {unet.config().inChannels(), size, size};
+    }
+
+    /** The steps a sampler runs: {@code steps} when given, else T for {@code ddpm} and {@value #DEFAULT_STEPS} otherwise. */
+    public static int steps(SchedulerConfig config, String sampler, Integer steps) {
+        if (steps != null) {
+            return steps;
+        }
+        return samplerName(sampler).equalsIgnoreCase("ddpm") ? config.numTrainTimesteps() : DEFAULT_STEPS;
+    }
+
+    /**
+     * The sampler {@code name} (null: {@value #DEFAULT_SAMPLER}) over the config's noise schedule, with the
+     * config's sampler settings, {@code steps} steps and the {@code overrides} (null: none) applied.
+     *
+     * @throws IllegalArgumentException for an unknown sampler or a setting it refuses, naming the accepted ones
+     */
+    public static Sampler sampler(SchedulerConfig config, String name, Integer steps, UnaryOperator<SamplerOptions> overrides) {
+        if (steps != null && steps < 1) {
+            throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
+        }
+        Samplers.factory(samplerName(name));
+        SamplerOptions options = config.samplerOptions(steps(config, name, steps));
+        if (overrides != null) {
+            options = overrides.apply(options);
+        }
+        return Samplers.create(samplerName(name), config.noiseSchedule(), options);
+    }
+
+    private static String samplerName(String name) {
+        return name == null ? DEFAULT_SAMPLER : name.trim();
+    }
+
+    /** The sampler of {@code request} for this model. */
+    public Sampler sampler(SampleRequest request) {
+        return sampler(scheduler, request.sampler(), request.steps(), request.overrides());
+    }
+
+    /**
+     * What the images of {@code request} are conditioned on: image i takes {@code classes[i mod m]} (all
+     * classes when the request names none) and the request's guidance, or the model's default.
+     *
+     * @throws IllegalArgumentException when the model cannot take the classes or the guidance
+     */
+    public ClassCondition condition(SampleRequest request) {
+        if (!classes.conditional()) {
+            if (request.classes() != null) {
+                throw new IllegalArgumentException("--class: the model is unconditional (its unet/config.json has no num_class_embeds)");
+            }
+            if (request.guidance() != null) {
+                throw new IllegalArgumentException(ModelClasses.GUIDANCE_NEEDS_CLASSES);
+            }
+            return ClassCondition.NONE;
+        }
+        long[] requested = request.classes() != null ? request.classes() : classes.parse("all");
+        for (long id : requested) {
+            if (id < 0 || id >= classes.count()) {
+                throw new IllegalArgumentException("--class " + id + " is outside [0, " + (classes.count() - 1) + "]: the model has "
+                        + classes.count() + " classes");
+            }
+        }
+        return ClassCondition.of(classes, ModelClasses.cycle(request.n(), requested), classes.guidanceOrDefault(request.guidance()));
+    }
+
+    /** Samples {@code request} from seeded noise: image i starts from draw i of {@code NoiseSource.seeded(seed)}. */
+    public SampledImages sample(SampleRequest request, SampleListener listener) {
+        Sampler s = sampler(request);
+        ClassCondition c = condition(request);
+        float[] values = generate(s, c, request.n(), request.seed(), request.batch(), listener);
+        return new SampledImages(values, shapeOf(request.n()), s, steps(scheduler, request.sampler(), request.steps()), c);
+    }
+
+    /** Samples {@code request} from the given x_T ([N, C, H, W]; N must equal the request's n). */
+    public SampledImages sample(SampleRequest request, NDArray xT, SampleListener listener) {
+        long[] s = xT.getShape().getShape();
+        long[] image = imageShape();
+        if (s.length != 4 || s[0] != request.n() || s[1] != image[0] || s[2] != image[1] || s[3] != image[2]) {
+            throw new IllegalArgumentException("x_T has shape " + Arrays.toString(s) + " but the model takes [" + request.n()
+                    + ", " + image[0] + ", " + image[1] + ", " + image[2] + "]");
+        }
+        Sampler sampler = sampler(request);
+        ClassCondition c = condition(request);
+        NDArray x = xT.getDataType() == DataType.FLOAT32 ? xT : xT.toType(DataType.FLOAT32, false);
+        try {
+            float[] values = new BatchedSampling(sampler, c.denoisers(unet, scheduler.predictionType()), request.seed(),
+                    request.batch()).sample(x, listener);
+            return new SampledImages(values, s.clone(), sampler, steps(scheduler, request.sampler(), request.steps()), c);
+        } finally {
+            if (x != xT) {
+                x.close();
+            }
+        }
+    }
+
+    /**
+     * Samples n images with {@code sampler} from the seeded x_T, in batches of {@code batch}, and returns
+     * them as NCHW floats (unclamped). {@code condition} gives each image its class and the guidance scale.
+     *
+     * @throws IllegalArgumentException when n images cannot fit in this JVM's memory, stating the size
+     */
+    public float[] generate(Sampler sampler, ClassCondition condition, int n, long seed, int batch, SampleListener listener) {
+        if (condition.labels() != null && condition.labels().length != n) {
+            throw new IllegalArgumentException(condition.labels().length + " class labels for " + n + " images");
+        }
+        String tooMany = BatchedSampling.tooMany(n, imageShape(), Runtime.getRuntime().maxMemory());
+        if (tooMany != null) {
+            throw new IllegalArgumentException(tooMany);
+        }
+        try (NDManager sub = manager.newSubManager()) {
+            NDArray xT = BatchedSampling.seededNoise(sub, n, imageShape(), seed);
+            return new BatchedSampling(sampler, condition.denoisers(unet, scheduler.predictionType()), seed, batch)
+                    .sample(xT, listener);
+        }
+    }
+
+    private long[] shapeOf(int n) {
+        long[] image = imageShape();
+        return new long[] {n, image[0], image[1], image[2]};
+    }
+
+    @Override
+    public void close() {
+        unet.close();
+        if (ownsManager) {
+            manager.close();
+        }
+    }
+}
