@@ -195,6 +195,7 @@ public final class DiffusionPipeline implements AutoCloseable {
 
     /** Samples {@code request} from seeded noise: image i starts from draw i of {@code NoiseSource.seeded(seed)}. */
     public SampledImages sample(SampleRequest request, SampleListener listener) {
+        refuseTooMany(request.n());
         Sampler s = sampler(request);
         ClassCondition c = condition(request);
         float[] values = generate(s, c, request.n(), request.seed(), request.batch(), listener);
@@ -233,14 +234,19 @@ public final class DiffusionPipeline implements AutoCloseable {
         if (condition.labels() != null && condition.labels().length != n) {
             throw new IllegalArgumentException(condition.labels().length + " class labels for " + n + " images");
         }
-        String tooMany = BatchedSampling.tooMany(n, imageShape(), Runtime.getRuntime().maxMemory());
-        if (tooMany != null) {
-            throw new IllegalArgumentException(tooMany);
-        }
+        refuseTooMany(n);
         try (NDManager sub = manager.newSubManager()) {
             NDArray xT = BatchedSampling.seededNoise(sub, n, imageShape(), seed);
             return new BatchedSampling(sampler, condition.denoisers(unet, scheduler.predictionType()), seed, batch)
                     .sample(xT, listener);
+        }
+    }
+
+    /** Refuses, stating the size, n images that cannot fit in this JVM's memory. */
+    private void refuseTooMany(int n) {
+        String tooMany = BatchedSampling.tooMany(n, imageShape(), Runtime.getRuntime().maxMemory());
+        if (tooMany != null) {
+            throw new IllegalArgumentException(tooMany);
         }
     }
 
