@@ -21,7 +21,7 @@ import org.diffusion4j.data.ImageFolderDataset;
 import org.diffusion4j.data.Split;
 import org.diffusion4j.io.ImageGrid;
 import org.diffusion4j.io.Npy;
-import org.diffusion4j.nn.FashionClassifier;
+import org.diffusion4j.eval.classifier.FashionClassifier;
 import org.diffusion4j.diffusion.NoiseSource;
 
 /**

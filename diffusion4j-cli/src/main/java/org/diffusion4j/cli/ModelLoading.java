@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import org.diffusion4j.nn.FashionClassifier;
+import org.diffusion4j.eval.classifier.FashionClassifier;
 import org.diffusion4j.pipeline.DiffusionPipeline;
 
 /** Where the commands find their folders: the model (the bundled one by default) and the metrics' classifier. */

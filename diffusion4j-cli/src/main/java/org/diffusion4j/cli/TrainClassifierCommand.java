@@ -6,9 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.diffusion4j.eval.ClassifierTrainer;
-import org.diffusion4j.eval.FeatureStats;
-import org.diffusion4j.nn.FashionClassifier;
+import org.diffusion4j.eval.classifier.ClassifierTrainer;
+import org.diffusion4j.data.Split;
+import org.diffusion4j.eval.classifier.ReferenceStats;
+import org.diffusion4j.eval.classifier.FashionClassifier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Spec;
 /**
  * {@code diffusion4j train-classifier}: (re)trains the feature classifier of the sample-quality
  * metrics on Fashion-MNIST and recomputes its test-set feature statistics — the command-line face of
- * {@link ClassifierTrainer#main} and {@link FeatureStats#main}, which do the work.
+ * {@link ClassifierTrainer#trainAndSave} and {@link ReferenceStats#write}, which do the work.
  */
 @Command(name = "train-classifier", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train the Fashion-MNIST feature classifier used by eval and bench-samplers.",
@@ -36,7 +37,7 @@ final class TrainClassifierCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR", description = "Folder of the Fashion-MNIST .gz IDX files (default: the installed data set).")
     Path data;
 
-    @Option(names = "--epochs", paramLabel = "N", description = "Epochs (default: 12).")
+    @Option(names = "--epochs", paramLabel = "N", description = "Epochs (default: 14).")
     Integer epochs;
 
     @Option(names = "--max-steps", paramLabel = "N", description = "Stop after N optimiser steps (default: no limit).")
@@ -61,7 +62,7 @@ final class TrainClassifierCommand implements Callable<Integer> {
     @Option(names = "--hidden", paramLabel = "H", description = "Feature dimension, fc1 width (default: 256).")
     Integer hidden;
 
-    @Option(names = "--dropout", paramLabel = "P", description = "Dropout before the last layer, in [0, 1) (default: 0.5).")
+    @Option(names = "--dropout", paramLabel = "P", description = "Dropout before the last layer, in [0, 1) (default: 0.3).")
     Double dropout;
 
     @Option(names = "--no-stats", description = "Do not recompute the test-set feature statistics.")
@@ -72,60 +73,42 @@ final class TrainClassifierCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        List<String> args = new ArrayList<>(List.of("--out", out.toString()));
-        if (data != null) {
-            args.addAll(List.of("--data", data.toString()));
+        ClassifierTrainer.Options d = ClassifierTrainer.Options.DEFAULT;
+        FashionClassifier.Config c = FashionClassifier.Config.DEFAULT;
+        if (lr != null && !(lr > 0)) {
+            throw usage("--lr must be positive, got " + lr);
         }
-        positive("--epochs", epochs, args);
-        positive("--max-steps", maxSteps, args);
-        positive("--batch", batch, args);
-        positive("--hidden", hidden, args);
-        if (lr != null) {
-            if (!(lr > 0)) {
-                throw usage("--lr must be positive, got " + lr);
-            }
-            args.addAll(List.of("--lr", Double.toString(lr)));
+        if (dropout != null && !(dropout >= 0 && dropout < 1)) {
+            throw usage("--dropout must be in [0, 1), got " + dropout);
         }
-        if (dropout != null) {
-            if (!(dropout >= 0 && dropout < 1)) {
-                throw usage("--dropout must be in [0, 1), got " + dropout);
-            }
-            args.addAll(List.of("--dropout", Double.toString(dropout)));
+        if (channels != null && (channels.length != 2 || channels[0] < 1 || channels[1] < 1)) {
+            throw usage("--channels takes two positive widths C1,C2, e.g. 16,32");
         }
-        if (channels != null) {
-            if (channels.length != 2 || channels[0] < 1 || channels[1] < 1) {
-                throw usage("--channels takes two positive widths C1,C2, e.g. 16,32");
-            }
-            args.addAll(List.of("--channels1", Integer.toString(channels[0]), "--channels2", Integer.toString(channels[1])));
-        }
-        if (seed != null) {
-            args.addAll(List.of("--seed", Long.toString(seed)));
-        }
-        if (noFlip) {
-            args.add("--no-flip");
-        }
-        ClassifierTrainer.main(args.toArray(String[]::new));
+        ClassifierTrainer.Options options = new ClassifierTrainer.Options(positive("--epochs", epochs, d.epochs()),
+                positive("--batch", batch, d.batchSize()), lr == null ? d.learningRate() : lr.floatValue(),
+                d.horizontalFlip() && !noFlip, seed == null ? d.seed() : seed, positive("--max-steps", maxSteps, d.maxSteps()));
+        FashionClassifier.Config config = new FashionClassifier.Config(channels == null ? c.channels1() : channels[0],
+                channels == null ? c.channels2() : channels[1], positive("--hidden", hidden, c.hidden()), c.numClasses(),
+                dropout == null ? c.dropout() : dropout.floatValue());
+        Path dataDir = data != null ? data : ClassifierTrainer.FASHION_MNIST_DIR;
+        String command = "diffusion4j " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        ClassifierTrainer.trainAndSave(dataDir, out, options, config, command, System.out);
         if (!noStats) {
-            List<String> stats = new ArrayList<>(List.of("--model", out.toString(), "--split", "test",
-                    "--out", out.resolve(ModelLoading.TEST_STATS_FILE).toString()));
-            if (data != null) {
-                stats.addAll(List.of("--data", data.toString()));
-            }
-            FeatureStats.main(stats.toArray(String[]::new));
+            ReferenceStats.write(out, dataDir, Split.TEST, out.resolve(ModelLoading.TEST_STATS_FILE), System.out);
         }
         spec.commandLine().getOut().printf(Locale.ROOT, "classifier in %s (%s, %s)%n", out, FashionClassifier.WEIGHTS_FILE,
                 noStats ? "statistics not recomputed" : ModelLoading.TEST_STATS_FILE);
         return 0;
     }
 
-    private void positive(String name, Integer value, List<String> args) {
+    private int positive(String name, Integer value, int fallback) {
         if (value == null) {
-            return;
+            return fallback;
         }
         if (value < 1) {
             throw usage(name + " must be at least 1, got " + value);
         }
-        args.addAll(List.of(name, Integer.toString(value)));
+        return value;
     }
 
     private ParameterException usage(String message) {

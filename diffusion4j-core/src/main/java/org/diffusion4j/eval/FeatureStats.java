@@ -4,24 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.Locale;
-import java.util.Map;
-import org.diffusion4j.data.Split;
-import org.diffusion4j.nn.FashionClassifier;
 
 /**
  * Runs a {@link FeatureExtractor} over many images in batches: all features as one array, or
  * their {@link GaussianStats} streamed without keeping the features.
- *
- * <p>{@link #main(String[])} recomputes the shipped reference statistics of the Fashion-MNIST test
- * set:
- * <pre>
- *   java -Dai.djl.offline=true -cp … org.diffusion4j.eval.FeatureStats \
- *       --model models/fashion-classifier --split test \
- *       --out models/fashion-classifier/fmnist_test_stats.safetensors
- * </pre>
+ * The reference statistics of a data set are written by {@code eval.classifier.ReferenceStats}.
  */
 public final class FeatureStats {
 
@@ -90,53 +77,5 @@ public final class FeatureStats {
                 consumer.accept(batch);
             }
         }
-    }
-
-    /**
-     * Computes and writes the reference statistics of a Fashion-MNIST split with a trained
-     * {@link FashionClassifier}. Options: {@code --model DIR} (default
-     * {@code models/fashion-classifier}), {@code --data DIR}, {@code --split train|test} (default
-     * test), {@code --out FILE} (default {@code MODEL/fmnist_test_stats.safetensors}).
-     */
-    public static void main(String[] args) throws IOException {
-        Path model = Path.of("models/fashion-classifier");
-        Path data = ClassifierTrainer.FASHION_MNIST_DIR;
-        Split split = Split.TEST;
-        Path out = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--model" -> model = Path.of(args[++i]);
-                case "--data" -> data = Path.of(args[++i]);
-                case "--split" -> split = Split.parse(args[++i]);
-                case "--out" -> out = Path.of(args[++i]);
-                default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; known: --model --data --split --out");
-            }
-        }
-        if (out == null) {
-            out = model.resolve("fmnist_" + split + "_stats.safetensors");
-        }
-        try (NDManager manager = NDManager.newBaseManager()) {
-            FashionClassifier classifier = FashionClassifier.load(model, manager);
-            ClassifierTrainer.Data set = ClassifierTrainer.Data.fashionMnist(data, split, manager);
-            long t0 = System.nanoTime();
-            GaussianStats stats = gaussian(classifier, set.images(), DEFAULT_BATCH);
-            stats.save(out, Map.of(
-                    "feature_extractor", classifier.name(),
-                    "layer", "fc1 (post-ReLU, penultimate)",
-                    "dataset", "fashion-mnist/" + split,
-                    "images", Integer.toString(set.size())));
-            System.out.printf(Locale.ROOT, "%s: %d images, D=%d, tr(Sigma)=%.4f, %.1f s -> %s%n",
-                    split, stats.count(), stats.dim(), trace(stats), (System.nanoTime() - t0) / 1e9, out);
-        }
-    }
-
-    private static double trace(GaussianStats s) {
-        double[][] c = s.covariance();
-        double t = 0;
-        for (int i = 0; i < c.length; i++) {
-            t += c[i][i];
-        }
-        return t;
     }
 }

@@ -1,5 +1,8 @@
 package org.diffusion4j.eval;
 
+import org.diffusion4j.eval.classifier.ShippedClassifierTest;
+import org.diffusion4j.eval.classifier.ClassifierTrainerTest;
+import org.diffusion4j.eval.classifier.ClassifierTrainer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,7 +14,7 @@ import ai.djl.ndarray.NDManager;
 import java.nio.file.Files;
 import java.util.Arrays;
 import org.diffusion4j.data.Split;
-import org.diffusion4j.nn.FashionClassifier;
+import org.diffusion4j.eval.classifier.FashionClassifier;
 import org.junit.jupiter.api.Test;
 
 class ClassAccuracyTest {

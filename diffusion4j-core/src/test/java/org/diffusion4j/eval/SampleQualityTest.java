@@ -7,7 +7,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import org.diffusion4j.nn.FashionClassifier;
+import org.diffusion4j.eval.classifier.FashionClassifier;
 import org.junit.jupiter.api.Test;
 
 class SampleQualityTest {

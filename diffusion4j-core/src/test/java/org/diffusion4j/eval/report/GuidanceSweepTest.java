@@ -1,5 +1,8 @@
-package org.diffusion4j.eval;
+package org.diffusion4j.eval.report;
 
+import org.diffusion4j.eval.GaussianStats;
+import org.diffusion4j.eval.FeatureExtractor;
+import org.diffusion4j.eval.ClassAccuracy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,7 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import javax.imageio.ImageIO;
-import org.diffusion4j.eval.QualityReport.Metric;
+import org.diffusion4j.eval.report.QualityReport.Metric;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,4 +1,4 @@
-package org.diffusion4j.eval;
+package org.diffusion4j.eval.classifier;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -13,28 +13,30 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Adam;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import org.diffusion4j.data.Datasets;
 import org.diffusion4j.data.IdxDataset;
 import org.diffusion4j.data.ImageDataset;
 import org.diffusion4j.data.Split;
-import org.diffusion4j.nn.FashionClassifier;
+import org.diffusion4j.io.AtomicFiles;
 
 /**
  * Trains {@link FashionClassifier} on labelled 28×28 images with Adam (Kingma &amp; Ba 2015) and a
  * cosine learning-rate decay, seeded, and measures test accuracy.
  *
  * <p>Every step runs in its own sub-manager; only parameters and Adam moments live in the model's
- * manager. {@link #main(String[])} trains the shipped model:
- *
- * <pre>
- *   java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -cp … \
- *       org.diffusion4j.eval.ClassifierTrainer --out models/fashion-classifier
- * </pre>
+ * manager. {@link #trainAndSave} trains the shipped model: {@code diffusion4j train-classifier}.
  */
 public final class ClassifierTrainer {
 
@@ -227,87 +229,51 @@ public final class ClassifierTrainer {
     }
 
     /**
-     * Trains the shipped classifier and writes {@code model.safetensors}, {@code config.json} and
-     * {@code training.json} to {@code --out}. Options: {@code --data DIR} (Fashion-MNIST IDX .gz files,
-     * default {@link #FASHION_MNIST_DIR}), {@code --out DIR}, {@code --epochs N},
-     * {@code --batch N}, {@code --lr X}, {@code --seed N}, {@code --max-steps N},
-     * {@code --flip}/{@code --no-flip}, {@code --channels1 N}, {@code --channels2 N}, {@code --hidden N},
-     * {@code --dropout X}.
+     * Trains a classifier of {@code config} on the Fashion-MNIST IDX files in {@code data} (train split; the
+     * test split is scored) and writes {@code model.safetensors}, {@code config.json} and {@code training.json}
+     * to {@code out}, saving after every epoch so an interrupted run still leaves a usable model. Progress
+     * goes to {@code log}; {@code command} is recorded in {@code training.json}.
      */
-    public static void main(String[] args) throws IOException {
-        Path data = FASHION_MNIST_DIR;
-        Path out = Path.of("models/fashion-classifier");
-        Options o = Options.DEFAULT;
-        int epochs = o.epochs(), batch = o.batchSize(), maxSteps = o.maxSteps();
-        float lr = o.learningRate();
-        long seed = o.seed();
-        boolean flip = o.horizontalFlip();
-        FashionClassifier.Config c = FashionClassifier.Config.DEFAULT;
-        int channels1 = c.channels1(), channels2 = c.channels2(), hidden = c.hidden();
-        float dropout = c.dropout();
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--data" -> data = Path.of(args[++i]);
-                case "--out" -> out = Path.of(args[++i]);
-                case "--epochs" -> epochs = Integer.parseInt(args[++i]);
-                case "--batch" -> batch = Integer.parseInt(args[++i]);
-                case "--lr" -> lr = Float.parseFloat(args[++i]);
-                case "--seed" -> seed = Long.parseLong(args[++i]);
-                case "--max-steps" -> maxSteps = Integer.parseInt(args[++i]);
-                case "--no-flip" -> flip = false;
-                case "--flip" -> flip = true;
-                case "--channels1" -> channels1 = Integer.parseInt(args[++i]);
-                case "--channels2" -> channels2 = Integer.parseInt(args[++i]);
-                case "--hidden" -> hidden = Integer.parseInt(args[++i]);
-                case "--dropout" -> dropout = Float.parseFloat(args[++i]);
-                default -> throw new IllegalArgumentException("unknown option " + args[i] + "; known: --data --out"
-                        + " --epochs --batch --lr --seed --max-steps --flip --no-flip --channels1 --channels2 --hidden --dropout");
-            }
-        }
-        Options options = new Options(epochs, batch, lr, flip, seed, maxSteps);
+    public static Result trainAndSave(Path data, Path out, Options options, FashionClassifier.Config config, String command,
+            PrintStream log) throws IOException {
         try (NDManager manager = NDManager.newBaseManager()) {
             Data train = Data.fashionMnist(data, Split.TRAIN, manager);
             Data test = Data.fashionMnist(data, Split.TEST, manager);
-            Engine.getInstance().setRandomSeed((int) seed);
-            FashionClassifier model = new FashionClassifier(
-                    new FashionClassifier.Config(channels1, channels2, hidden, c.numClasses(), dropout));
+            Engine.getInstance().setRandomSeed((int) options.seed());
+            FashionClassifier model = new FashionClassifier(config);
             model.initialize(manager);
             long t0 = System.nanoTime();
-            int stepsPerEpoch = train.size() / batch;
-            Path outDir = out;
+            int stepsPerEpoch = train.size() / options.batchSize();
             Result r = train(model, manager, train, test, options, (step, total, epoch, loss) -> {
                 if (step % 50 == 0 || step == total) {
                     double sec = (System.nanoTime() - t0) / 1e9;
-                    System.out.printf("step %d/%d epoch %d loss %.4f  %.0fs elapsed, ETA %.0fs%n",
+                    log.printf(Locale.ROOT, "step %d/%d epoch %d loss %.4f  %.0fs elapsed, ETA %.0fs%n",
                             step, total, epoch + 1, loss, sec, sec / step * (total - step));
                 }
                 if (step % stepsPerEpoch == 0 && step < total) {
-                    // checkpoint every epoch, so an interrupted run still leaves a usable model
                     double acc = accuracy(model, test, 500);
-                    System.out.printf("epoch %d test accuracy %.4f%n", step / stepsPerEpoch, acc);
+                    log.printf(Locale.ROOT, "epoch %d test accuracy %.4f%n", step / stepsPerEpoch, acc);
                     try {
-                        model.save(outDir, java.util.Map.of("test_accuracy", String.format(java.util.Locale.ROOT,
-                                "%.4f", acc), "epoch", Integer.toString(step / stepsPerEpoch), "partial", "true"));
+                        model.save(out, Map.of("test_accuracy", String.format(Locale.ROOT, "%.4f", acc),
+                                "epoch", Integer.toString(step / stepsPerEpoch), "partial", "true"));
                     } catch (IOException e) {
-                        throw new java.io.UncheckedIOException(e);
+                        throw new UncheckedIOException(e);
                     }
                 }
             });
-            System.out.printf("test accuracy %.4f after %d steps, training took %.1f s%n",
+            log.printf(Locale.ROOT, "test accuracy %.4f after %d steps, training took %.1f s%n",
                     r.testAccuracy(), r.steps(), r.trainMillis() / 1000.0);
-            String accuracy = String.format(java.util.Locale.ROOT, "%.4f", r.testAccuracy());
-            model.save(out, java.util.Map.of("test_accuracy", accuracy));
-            com.google.gson.JsonObject info = new com.google.gson.JsonObject();
+            model.save(out, Map.of("test_accuracy", String.format(Locale.ROOT, "%.4f", r.testAccuracy())));
+            JsonObject info = new JsonObject();
             info.addProperty("test_accuracy", r.testAccuracy());
             info.addProperty("test_images", test.size());
             info.addProperty("steps", r.steps());
             info.addProperty("train_seconds", r.trainMillis() / 1000.0);
             info.addProperty("intra_op_threads", System.getProperty("ai.djl.pytorch.num_threads", "default"));
-            info.add("options", new com.google.gson.Gson().toJsonTree(options));
-            info.addProperty("command", "org.diffusion4j.eval.ClassifierTrainer " + String.join(" ", args));
-            org.diffusion4j.io.AtomicFiles.writeString(out.resolve("training.json"),
-                    new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(info) + "\n");
-            System.out.println("wrote " + out.toAbsolutePath());
+            info.add("options", new Gson().toJsonTree(options));
+            info.addProperty("command", command);
+            AtomicFiles.writeString(out.resolve("training.json"), new GsonBuilder().setPrettyPrinting().create().toJson(info) + "\n");
+            return r;
         }
     }
 

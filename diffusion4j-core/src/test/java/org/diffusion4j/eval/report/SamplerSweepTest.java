@@ -1,5 +1,7 @@
-package org.diffusion4j.eval;
+package org.diffusion4j.eval.report;
 
+import org.diffusion4j.eval.GaussianStats;
+import org.diffusion4j.eval.FeatureExtractor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

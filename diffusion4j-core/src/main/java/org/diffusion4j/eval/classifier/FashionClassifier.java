@@ -1,4 +1,4 @@
-package org.diffusion4j.nn;
+package org.diffusion4j.eval.classifier;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -29,6 +29,7 @@ import java.util.Map;
 import org.diffusion4j.eval.FeatureExtractor;
 import org.diffusion4j.io.AtomicFiles;
 import org.diffusion4j.io.SafeTensors;
+import org.diffusion4j.nn.Convolution;
 
 /**
  * A small CNN classifier for 28×28 grey images (Fashion-MNIST), used as the feature network of

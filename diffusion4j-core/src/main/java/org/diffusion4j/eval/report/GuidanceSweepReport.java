@@ -1,4 +1,4 @@
-package org.diffusion4j.eval;
+package org.diffusion4j.eval.report;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
@@ -11,7 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import org.diffusion4j.eval.QualityReport.Metric;
+import org.diffusion4j.eval.ClassAccuracy;
+import org.diffusion4j.eval.report.QualityReport.Metric;
 import org.diffusion4j.io.AtomicFiles;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;

@@ -1,4 +1,4 @@
-package org.diffusion4j.nn;
+package org.diffusion4j.eval.classifier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package org.diffusion4j.eval;
+package org.diffusion4j.eval.report;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -20,6 +20,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.diffusion4j.eval.FeatureExtractor;
+import org.diffusion4j.eval.GaussianStats;
 import org.diffusion4j.io.AtomicFiles;
 import org.diffusion4j.sampling.Sampler;
 

@@ -1,5 +1,7 @@
-package org.diffusion4j.eval;
+package org.diffusion4j.eval.report;
 
+import org.diffusion4j.eval.GaussianStats;
+import org.diffusion4j.eval.FeatureStats;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,8 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.diffusion4j.eval.QualityReport.Metric;
-import org.diffusion4j.nn.FashionClassifier;
+import org.diffusion4j.eval.report.QualityReport.Metric;
+import org.diffusion4j.eval.classifier.FashionClassifier;
 import org.junit.jupiter.api.Test;
 
 class QualityReportTest {

@@ -1,5 +1,8 @@
-package org.diffusion4j.eval;
+package org.diffusion4j.eval.classifier;
 
+import org.diffusion4j.eval.GaussianStats;
+import org.diffusion4j.eval.FrechetDistance;
+import org.diffusion4j.eval.FeatureStats;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -11,14 +14,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.diffusion4j.data.Split;
-import org.diffusion4j.nn.FashionClassifier;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The classifier and reference statistics committed under {@code models/fashion-classifier}. */
-class ShippedClassifierTest {
+public class ShippedClassifierTest {
 
-    static final Path MODEL = Path.of(System.getProperty("diffusion4j.root", ".."))
+    public static final Path MODEL = Path.of(System.getProperty("diffusion4j.root", ".."))
             .resolve("models/fashion-classifier");
 
     @Test

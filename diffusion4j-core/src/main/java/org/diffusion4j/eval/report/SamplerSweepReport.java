@@ -1,4 +1,4 @@
-package org.diffusion4j.eval;
+package org.diffusion4j.eval.report;
 
 import java.awt.BasicStroke;
 import java.awt.Color;

@@ -1,4 +1,4 @@
-package org.diffusion4j.eval;
+package org.diffusion4j.eval.classifier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,15 +15,14 @@ import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import org.diffusion4j.data.ArrayImageDataset;
 import org.diffusion4j.data.Split;
-import org.diffusion4j.nn.FashionClassifier;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-class ClassifierTrainerTest {
+public class ClassifierTrainerTest {
 
-    static final Path DATA = ClassifierTrainer.FASHION_MNIST_DIR;
+    public static final Path DATA = ClassifierTrainer.FASHION_MNIST_DIR;
 
-    static void assumeFashionMnist() {
+    public static void assumeFashionMnist() {
         assumeTrue(Files.exists(DATA.resolve("train-images-idx3-ubyte.gz")),
                 "Fashion-MNIST not installed at " + DATA + " (CI installs it); skipping");
     }

@@ -1,4 +1,4 @@
-package org.diffusion4j.eval;
+package org.diffusion4j.eval.report;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -11,7 +11,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.diffusion4j.eval.QualityReport.Metric;
+import org.diffusion4j.eval.ClassAccuracy;
+import org.diffusion4j.eval.FeatureExtractor;
+import org.diffusion4j.eval.FeatureStats;
+import org.diffusion4j.eval.GaussianStats;
+import org.diffusion4j.eval.report.QualityReport.Metric;
 
 /**
  * The classifier-free-guidance trade-off of a class-conditional model: for each guidance scale w

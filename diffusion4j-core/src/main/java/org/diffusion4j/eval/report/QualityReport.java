@@ -1,4 +1,4 @@
-package org.diffusion4j.eval;
+package org.diffusion4j.eval.report;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -12,6 +12,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.diffusion4j.eval.FeatureExtractor;
+import org.diffusion4j.eval.FeatureStats;
+import org.diffusion4j.eval.FrechetDistance;
+import org.diffusion4j.eval.GaussianStats;
+import org.diffusion4j.eval.InceptionScore;
+import org.diffusion4j.eval.PrecisionRecall;
 
 /**
  * A sample-quality report: the metrics of one image set next to the same metrics for anchors that
