@@ -1,5 +1,7 @@
 package org.diffusion4j.cli;
 
+import org.diffusion4j.train.Checkpointing;
+
 import ai.djl.ndarray.NDManager;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -198,7 +200,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     private static boolean hasCheckpoints(ModelFolder folder) throws Exception {
-        return Files.isDirectory(folder.trainingDir()) && !folder.listCheckpoints().isEmpty();
+        return Files.isDirectory(folder.trainingDir()) && !Checkpointing.of(folder).list().isEmpty();
     }
 
     /** Renders progress on stderr: a progress bar (steps, or seconds for a time budget) with loss, images/s, ETA. */

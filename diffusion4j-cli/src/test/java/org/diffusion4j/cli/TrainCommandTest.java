@@ -1,5 +1,7 @@
 package org.diffusion4j.cli;
 
+import org.diffusion4j.train.Checkpointing;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -64,7 +66,7 @@ class TrainCommandTest {
         assertTrue(Files.isRegularFile(f.unetConfigFile()));
         assertTrue(Files.isRegularFile(f.schedulerConfigFile()));
         assertTrue(Files.isRegularFile(out.resolve("metrics.jsonl")));
-        assertEquals(3, f.listCheckpoints().get(0).step());
+        assertEquals(3, Checkpointing.of(f).list().get(0).step());
 
         r = run("--data", data.toString(), "--config", "tiny", "--out", out.toString(), "--steps", "5", "--batch", "4");
         assertNotEquals(0, r[0]);
@@ -78,7 +80,7 @@ class TrainCommandTest {
         r = run("--out", out.toString(), "--resume", "--steps", "5", "--no-progress");
         assertEquals(0, r[0], (String) r[1]);
         assertTrue(((String) r[1]).contains("resumed from") && ((String) r[1]).contains("step-3"), (String) r[1]);
-        assertEquals(5, f.listCheckpoints().get(0).step());
+        assertEquals(5, Checkpointing.of(f).list().get(0).step());
     }
 
     @Test

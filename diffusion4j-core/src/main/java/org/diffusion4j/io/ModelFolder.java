@@ -8,22 +8,17 @@ import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.function.Consumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A model folder in the diffusers {@code DDPMPipeline} layout, plus our training checkpoints:
+ * A model folder in the diffusers {@code DDPMPipeline} layout, plus the place of our training checkpoints
+ * ({@code train.Checkpointing} writes, verifies and prunes them):
  *
  * <pre>
  * root/
@@ -34,11 +29,7 @@ import java.util.stream.Stream;
  *   training/step-&lt;N&gt;/…                    one checkpoint per saved step, sealed by manifest.json
  * </pre>
  *
- * <p>Every file is written to a temporary file in its folder, synced and renamed
- * ({@link AtomicFiles}). A checkpoint is assembled in a hidden staging folder
- * {@code training/.step-N.*}; its {@link CheckpointManifest} is written last, and only then is the
- * folder renamed to {@code step-N}. A failed write (disk full, read-only folder) throws and removes
- * the staging folder; the checkpoints already there are never touched.
+ * <p>Every file is written to a temporary file in its folder, synced and renamed ({@link AtomicFiles}).
  */
 public final class ModelFolder {
 
@@ -58,18 +49,7 @@ public final class ModelFolder {
     /** The diffusers version written into the JSON files. */
     public static final String DIFFUSERS_VERSION = "0.31.0";
 
-    private static final Pattern CHECKPOINT_NAME = Pattern.compile("step-(\\d{1,18})");
-
     private final Path root;
-
-    /** A training checkpoint folder {@code training/step-N}. */
-    public record Checkpoint(long step, Path dir) {}
-
-    /** Writes the files of a checkpoint into the (staging) folder it is given. */
-    @FunctionalInterface
-    public interface CheckpointWriter {
-        void write(Path dir) throws IOException;
-    }
 
     public ModelFolder(Path root) {
         this.root = root.toAbsolutePath().normalize();
@@ -283,162 +263,8 @@ public final class ModelFolder {
         }
     }
 
-    // ------------------------------------------------------------------ training checkpoints
-
-    /**
-     * Writes checkpoint {@code step}: {@code writer} fills a hidden staging folder, the manifest is
-     * written last, then the folder is renamed to {@code training/step-N} (replacing an older
-     * {@code step-N}, if any).
-     *
-     * @return the checkpoint folder
-     * @throws CheckpointException when anything fails; the staging folder is removed and the
-     *     existing checkpoints are untouched
-     */
-    public Path writeCheckpoint(long step, CheckpointWriter writer) throws IOException {
-        Path target = checkpointDir(step);
-        Path staging = null;
-        try {
-            Files.createDirectories(trainingDir());
-            staging = Files.createTempDirectory(trainingDir(), ".step-" + step + ".");
-            writer.write(staging);
-            CheckpointManifest.describe(staging, step).write(staging);
-            AtomicFiles.syncDirectory(staging);
-            Path aside = null;
-            if (Files.exists(target)) {
-                aside = Files.createTempDirectory(trainingDir(), ".step-" + step + ".old.");
-                Files.delete(aside);
-                move(target, aside);
-            }
-            move(staging, target);
-            AtomicFiles.syncDirectory(trainingDir());
-            staging = null;
-            if (aside != null) {
-                deleteRecursively(aside);
-            }
-            return target;
-        } catch (IOException | RuntimeException e) {
-            if (staging != null) {
-                try {
-                    deleteRecursively(staging);
-                } catch (IOException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-            }
-            if (e instanceof CheckpointException ce) {
-                throw ce;
-            }
-            throw new CheckpointException("could not write checkpoint " + target + ": " + e
-                    + "; the existing checkpoints are untouched (is the disk full or the folder read-only?)", e);
-        }
-    }
-
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to);
-        }
-    }
-
-    /** The {@code training/step-N} folders, newest (highest N) first; their contents are not checked. */
-    public List<Checkpoint> listCheckpoints() throws IOException {
-        List<Checkpoint> out = new ArrayList<>();
-        if (!Files.isDirectory(trainingDir())) {
-            return out;
-        }
-        try (Stream<Path> s = Files.list(trainingDir())) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                Matcher m = CHECKPOINT_NAME.matcher(p.getFileName().toString());
-                if (m.matches() && Files.isDirectory(p)) {
-                    out.add(new Checkpoint(Long.parseLong(m.group(1)), p));
-                }
-            }
-        }
-        out.sort(Comparator.comparingLong(Checkpoint::step).reversed());
-        return out;
-    }
-
-    /**
-     * Checks a checkpoint against its manifest (present, readable, step, sizes, SHA-256 of every
-     * file, and every name in {@code required} listed).
-     */
-    public void verifyCheckpoint(Checkpoint c, List<String> required) throws IOException {
-        CheckpointManifest.read(c.dir()).verify(c.dir(), c.step(), required);
-    }
-
-    /**
-     * The newest checkpoint that passes {@link #verifyCheckpoint}. Every newer one that fails is
-     * reported to {@code warnings} with the reason, and skipped.
-     */
-    public Optional<Checkpoint> newestGoodCheckpoint(List<String> required, Consumer<String> warnings) throws IOException {
-        List<Checkpoint> all = listCheckpoints();
-        for (int i = 0; i < all.size(); i++) {
-            Checkpoint c = all.get(i);
-            try {
-                verifyCheckpoint(c, required);
-                return Optional.of(c);
-            } catch (CheckpointException e) {
-                String next = i + 1 < all.size() ? "falling back to the previous one, step " + all.get(i + 1).step()
-                        : "no older checkpoint is left";
-                warnings.accept("checkpoint " + c.dir() + " is not usable and is skipped: " + e.getMessage() + "; " + next);
-            }
-        }
-        return Optional.empty();
-    }
-
-    /**
-     * Keeps the {@code keepLast} newest sealed checkpoints (those with a manifest) and deletes every
-     * checkpoint folder older than the oldest kept one, plus what interrupted writes left behind:
-     * staging folders in {@code training/} and {@link AtomicFiles} temporaries in the root,
-     * {@code unet/} and {@code scheduler/}.
-     *
-     * @return the folders deleted
-     */
-    public List<Path> pruneCheckpoints(int keepLast) throws IOException {
-        if (keepLast < 1) {
-            throw new IllegalArgumentException("keep_last must be at least 1, got " + keepLast);
-        }
-        List<Path> deleted = new ArrayList<>();
-        int sealed = 0;
-        long oldestKept = Long.MIN_VALUE;
-        for (Checkpoint c : listCheckpoints()) {
-            if (sealed < keepLast) {
-                if (Files.isRegularFile(c.dir().resolve(CheckpointManifest.FILE_NAME))) {
-                    sealed++;
-                    oldestKept = c.step();
-                }
-            } else if (c.step() < oldestKept) {
-                deleteRecursively(c.dir());
-                deleted.add(c.dir());
-            }
-        }
-        if (Files.isDirectory(trainingDir())) {
-            try (Stream<Path> s = Files.list(trainingDir())) {
-                for (Path p : (Iterable<Path>) s::iterator) {
-                    if (p.getFileName().toString().startsWith(".step-")) {
-                        deleteRecursively(p);
-                        deleted.add(p);
-                    }
-                }
-            }
-        }
-        for (Path dir : List.of(root, unetDir(), schedulerConfigFile().getParent())) {
-            if (Files.isDirectory(dir)) {
-                try (Stream<Path> s = Files.list(dir)) {
-                    for (Path p : (Iterable<Path>) s::iterator) {
-                        if (AtomicFiles.isTemporary(p) && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                            Files.deleteIfExists(p);
-                            deleted.add(p);
-                        }
-                    }
-                }
-            }
-        }
-        return deleted;
-    }
-
     /** Deletes a folder and its contents (no symbolic links are followed). */
-    static void deleteRecursively(Path dir) throws IOException {
+    public static void deleteRecursively(Path dir) throws IOException {
         if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }

@@ -399,7 +399,7 @@ public final class DiffusionTrainer {
         }
         TrainingCheckpoint.State state = new TrainingCheckpoint.State(step, optimizer.updates(), ema.updates(),
                 config.seed(), skippedSteps, consecutiveBadSteps, elapsedSeconds(sessionStart));
-        Path dir = output.writeCheckpoint(step,
+        Path dir = Checkpointing.of(output).write(step,
                 d -> TrainingCheckpoint.write(d, state, config, parameters, ema, optimizer));
         output.writeUnet(model.configJson(), ema.weights());
         output.writeSchedulerConfig(config.schedulerConfigJson());
@@ -408,7 +408,7 @@ public final class DiffusionTrainer {
         lastCheckpoint = dir;
         // Housekeeping: a failure here loses nothing, so it is reported and training goes on.
         try {
-            output.pruneCheckpoints(config.keepLast());
+            Checkpointing.of(output).prune(config.keepLast());
         } catch (IOException | RuntimeException e) {
             listener.onMessage("warning: could not delete old checkpoints in " + output.trainingDir() + ": " + e);
         }
@@ -435,8 +435,7 @@ public final class DiffusionTrainer {
         if (output == null) {
             throw new IllegalStateException("no output folder was set for this trainer");
         }
-        Optional<ModelFolder.Checkpoint> found = output.newestGoodCheckpoint(TrainingCheckpoint.REQUIRED,
-                listener::onMessage);
+        Optional<Checkpointing.Checkpoint> found = Checkpointing.of(output).newestGood(listener::onMessage);
         if (found.isEmpty()) {
             return false;
         }
@@ -473,7 +472,7 @@ public final class DiffusionTrainer {
      */
     public static Optional<TrainConfig> checkpointConfig(ModelFolder folder, Consumer<String> warnings)
             throws IOException {
-        Optional<ModelFolder.Checkpoint> found = folder.newestGoodCheckpoint(TrainingCheckpoint.REQUIRED, warnings);
+        Optional<Checkpointing.Checkpoint> found = Checkpointing.of(folder).newestGood(warnings);
         return found.isEmpty() ? Optional.empty() : Optional.of(TrainingCheckpoint.readConfig(found.get().dir()));
     }
 

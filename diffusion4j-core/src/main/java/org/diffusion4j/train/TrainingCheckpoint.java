@@ -27,7 +27,7 @@ import org.diffusion4j.io.SafeTensors;
  *       {@code exp_avg_sq.<name>} (PyTorch's state names);
  *   <li>{@code state.json}: step, AdamW and EMA update counts, seed, skip counters, wall time;
  *   <li>{@code train_config.json}: the {@link TrainConfig};
- *   <li>{@code manifest.json}: written last by {@link ModelFolder#writeCheckpoint}.
+ *   <li>{@code manifest.json}: written last by {@link Checkpointing#write}.
  * </ul>
  */
 public final class TrainingCheckpoint {

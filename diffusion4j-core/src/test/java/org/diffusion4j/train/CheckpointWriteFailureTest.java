@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.diffusion4j.io.CheckpointException;
-import org.diffusion4j.io.CheckpointManifest;
 import org.diffusion4j.io.ModelFolder;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -206,8 +205,7 @@ class CheckpointWriteFailureTest {
             if (!before.containsKey(p)) {
                 assertEquals(ModelFolder.TRAINING, p.getName(0).toString(), what + ": unexpected new file " + p);
                 long step = Long.parseLong(p.getName(1).toString().substring("step-".length()));
-                folder.verifyCheckpoint(new ModelFolder.Checkpoint(step, folder.checkpointDir(step)),
-                        TrainingCheckpoint.REQUIRED);
+                Checkpointing.of(folder).verify(new Checkpointing.Checkpoint(step, folder.checkpointDir(step)));
             }
         }
     }

@@ -257,7 +257,7 @@ class DiffusionTrainerTest {
             run.trainer.train(5, null);
         }
         ModelFolder folder = new ModelFolder(tmp);
-        assertEquals(List.of(5L), folder.listCheckpoints().stream().map(ModelFolder.Checkpoint::step).toList());
+        assertEquals(List.of(5L), Checkpointing.of(folder).list().stream().map(Checkpointing.Checkpoint::step).toList());
         byte[] unetBefore = Files.readAllBytes(folder.unetWeightsFile());
         TrainConfig huge = good.toBuilder().optLearningRate(1e30).optLrWarmupSteps(0).optMaxGradNorm(1e30).build();
         try (Run run = new Run(huge, tmp)) {
@@ -269,8 +269,8 @@ class DiffusionTrainerTest {
             assertTrue(e.getMessage().contains("learning_rate"), e.getMessage());
             assertEquals(3, run.trainer.consecutiveBadSteps());
         }
-        assertEquals(List.of(5L), folder.listCheckpoints().stream().map(ModelFolder.Checkpoint::step).toList());
-        folder.verifyCheckpoint(folder.listCheckpoints().get(0), TrainingCheckpoint.REQUIRED);
+        assertEquals(List.of(5L), Checkpointing.of(folder).list().stream().map(Checkpointing.Checkpoint::step).toList());
+        Checkpointing.of(folder).verify(Checkpointing.of(folder).list().get(0));
         assertArrayEquals(unetBefore, Files.readAllBytes(folder.unetWeightsFile()));
         String metrics = Files.readString(tmp.resolve(MetricsLog.FILE_NAME));
         assertTrue(metrics.contains("\"kind\":\"skip\""), metrics);
@@ -299,7 +299,7 @@ class DiffusionTrainerTest {
         assertEquals(35, progressSteps.size());
         ModelFolder folder = new ModelFolder(tmp);
         // checkpoints at 10, 20, 30 and the end (35); keep_last 2 leaves 30 and 35
-        assertEquals(List.of(35L, 30L), folder.listCheckpoints().stream().map(ModelFolder.Checkpoint::step).toList());
+        assertEquals(List.of(35L, 30L), Checkpointing.of(folder).list().stream().map(Checkpointing.Checkpoint::step).toList());
         assertEquals(ModelFolder.ddpmModelIndexJson(), Files.readString(folder.modelIndexFile()));
         assertEquals(config.schedulerConfigJson(), Files.readString(folder.schedulerConfigFile()));
         assertTrue(Files.size(folder.unetWeightsFile()) > 0);

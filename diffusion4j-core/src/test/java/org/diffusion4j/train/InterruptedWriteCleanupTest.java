@@ -25,7 +25,7 @@ class InterruptedWriteCleanupTest {
     @Test
     void pruneRemovesTheTemporariesOfKilledWritesAndNothingElse(@TempDir Path tmp) throws IOException {
         ModelFolder folder = new ModelFolder(tmp);
-        folder.writeCheckpoint(2, dir -> Files.writeString(dir.resolve("a.bin"), "a"));
+        Checkpointing.of(folder).write(2, dir -> Files.writeString(dir.resolve("a.bin"), "a"));
         Files.createDirectories(folder.unetDir());
         Files.createDirectories(folder.schedulerConfigFile().getParent());
         List<Path> debris = List.of(folder.unetDir().resolve(".diffusion_pytorch_model.safetensors.8123947712.tmp"),
@@ -41,12 +41,12 @@ class InterruptedWriteCleanupTest {
             assertFalse(AtomicFiles.isTemporary(p), p.toString());
             Files.writeString(p, "mine");
         }
-        List<Path> deleted = folder.pruneCheckpoints(3);
+        List<Path> deleted = Checkpointing.of(folder).prune(3);
         assertEquals(Set.copyOf(debris), Set.copyOf(deleted));
         for (Path p : kept) {
             assertEquals("mine", Files.readString(p), p + " is not ours to delete");
         }
-        assertEquals(List.of(2L), folder.listCheckpoints().stream().map(ModelFolder.Checkpoint::step)
+        assertEquals(List.of(2L), Checkpointing.of(folder).list().stream().map(Checkpointing.Checkpoint::step)
                 .collect(Collectors.toList()));
     }
 }

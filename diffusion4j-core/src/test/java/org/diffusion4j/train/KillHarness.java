@@ -102,10 +102,9 @@ final class KillHarness {
             damaged.removeIf(s -> !isDamaged(folder, s));
             if (lastAnnounced >= 0 && damaged.isEmpty()) {
                 // Durability: what the killed child announced as sealed survived the kill.
-                folder.verifyCheckpoint(new ModelFolder.Checkpoint(lastAnnounced, folder.checkpointDir(lastAnnounced)),
-                        TrainingCheckpoint.REQUIRED);
+                Checkpointing.of(folder).verify(new Checkpointing.Checkpoint(lastAnnounced, folder.checkpointDir(lastAnnounced)));
             }
-            List<ModelFolder.Checkpoint> good = goodCheckpoints(folder);
+            List<Checkpointing.Checkpoint> good = goodCheckpoints(folder);
             String event = "";
             if (killed > 0 && killed < kills && good.size() >= 2 && random.nextInt(8) == 0) {
                 event = "damaged step " + good.get(0).step() + "; ";
@@ -114,7 +113,7 @@ final class KillHarness {
                 good.remove(0);
                 injected++;
             }
-            Optional<ModelFolder.Checkpoint> expected = folder.newestGoodCheckpoint(TrainingCheckpoint.REQUIRED, w -> {});
+            Optional<Checkpointing.Checkpoint> expected = Checkpointing.of(folder).newestGood(w -> {});
             assertEquals(good.isEmpty() ? Optional.empty() : Optional.of(good.get(0)), expected);
             sessions++;
             Set<Path> debrisBefore = partialFiles();
@@ -158,7 +157,7 @@ final class KillHarness {
             if (announced >= 0) {
                 lastAnnounced = announced;
             } else if (resumeLine.isPresent()) {
-                lastAnnounced = expected.map(ModelFolder.Checkpoint::step).orElse(-1L);
+                lastAnnounced = expected.map(Checkpointing.Checkpoint::step).orElse(-1L);
             }
             if (exit == 137) {
                 killed++;
@@ -241,11 +240,11 @@ final class KillHarness {
     }
 
     /** The checkpoints that verify against their manifests, newest first. */
-    static List<ModelFolder.Checkpoint> goodCheckpoints(ModelFolder folder) throws IOException {
-        List<ModelFolder.Checkpoint> good = new ArrayList<>();
-        for (ModelFolder.Checkpoint c : folder.listCheckpoints()) {
+    static List<Checkpointing.Checkpoint> goodCheckpoints(ModelFolder folder) throws IOException {
+        List<Checkpointing.Checkpoint> good = new ArrayList<>();
+        for (Checkpointing.Checkpoint c : Checkpointing.of(folder).list()) {
             try {
-                folder.verifyCheckpoint(c, TrainingCheckpoint.REQUIRED);
+                Checkpointing.of(folder).verify(c);
                 good.add(c);
             } catch (CheckpointException e) {
                 // damaged or incomplete
@@ -260,7 +259,7 @@ final class KillHarness {
             return false;
         }
         try {
-            folder.verifyCheckpoint(new ModelFolder.Checkpoint(step, dir), TrainingCheckpoint.REQUIRED);
+            Checkpointing.of(folder).verify(new Checkpointing.Checkpoint(step, dir));
             return false;
         } catch (IOException e) {
             return true;
@@ -268,7 +267,7 @@ final class KillHarness {
     }
 
     /** Flips one byte in the middle of the checkpoint's weights file, as a lying disk would. */
-    private static void damage(ModelFolder.Checkpoint c) throws IOException {
+    private static void damage(Checkpointing.Checkpoint c) throws IOException {
         Path f = c.dir().resolve(TrainingCheckpoint.MODEL);
         try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
             long at = raf.length() / 2;

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.diffusion4j.io.CheckpointManifest;
 import org.diffusion4j.io.ModelFolder;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;

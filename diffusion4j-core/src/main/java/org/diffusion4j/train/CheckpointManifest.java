@@ -1,5 +1,7 @@
-package org.diffusion4j.io;
+package org.diffusion4j.train;
 
+import org.diffusion4j.io.CheckpointException;
+import org.diffusion4j.io.AtomicFiles;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
