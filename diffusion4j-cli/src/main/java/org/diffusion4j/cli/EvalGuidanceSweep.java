@@ -13,21 +13,21 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.diffusion4j.data.Split;
+import org.diffusion4j.diffusers.SchedulerConfig;
 import org.diffusion4j.eval.ClassAccuracy;
 import org.diffusion4j.eval.FeatureStats;
 import org.diffusion4j.eval.FrechetDistance;
 import org.diffusion4j.eval.GaussianStats;
+import org.diffusion4j.eval.PrecisionRecall;
+import org.diffusion4j.eval.classifier.FashionClassifier;
 import org.diffusion4j.eval.report.GuidanceSweep;
 import org.diffusion4j.eval.report.GuidanceSweepReport;
-import org.diffusion4j.eval.PrecisionRecall;
 import org.diffusion4j.eval.report.QualityReport.Metric;
 import org.diffusion4j.io.AtomicFiles;
-import org.diffusion4j.eval.classifier.FashionClassifier;
 import org.diffusion4j.pipeline.ClassCondition;
 import org.diffusion4j.pipeline.DiffusionPipeline;
 import org.diffusion4j.pipeline.ModelClasses;
 import org.diffusion4j.sampling.Sampler;
-import org.diffusion4j.sampling.SchedulerConfig;
 import picocli.CommandLine.ParameterException;
 
 /**

@@ -96,7 +96,7 @@ final class InfoCommand implements Callable<Integer> {
                 JsonObject o = Json.read(index);
                 out.println("pipeline       " + Json.str(o, "_class_name", "?")
                         + (o.has("_diffusers_version") ? " (diffusers " + Json.str(o, "_diffusers_version", "") + ")" : ""));
-                java.util.List<String> names = new org.diffusion4j.io.ModelFolder(dir).readClassNames();
+                java.util.List<String> names = new org.diffusion4j.diffusers.ModelFolder(dir).readClassNames();
                 if (!names.isEmpty()) {
                     out.printf("%-14s %d (id2label): %s%n", "classes", names.size(), ModelClasses.nameList(names));
                 }

@@ -1,7 +1,5 @@
 package org.diffusion4j.cli;
 
-import org.diffusion4j.train.Checkpointing;
-
 import ai.djl.ndarray.NDManager;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -19,8 +17,9 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.diffusion4j.data.ImageDataset;
-import org.diffusion4j.io.ModelFolder;
+import org.diffusion4j.diffusers.ModelFolder;
 import org.diffusion4j.train.BatcherData;
+import org.diffusion4j.train.Checkpointing;
 import org.diffusion4j.train.DiffusionTrainer;
 import org.diffusion4j.train.TrainConfig;
 import org.diffusion4j.train.TrainListener;

@@ -55,7 +55,7 @@ class InfoCommandTest {
         Path model = modelFolder(dir);
         Cli r = Cli.run("info", model.toString());
         assertTrue(r.out().lines().noneMatch(l -> l.startsWith("classes")), "no id2label, no classes line:\n" + r.out());
-        Files.writeString(model.resolve("model_index.json"), org.diffusion4j.io.ModelFolder.ddpmModelIndexJson(
+        Files.writeString(model.resolve("model_index.json"), org.diffusion4j.diffusers.ModelFolder.ddpmModelIndexJson(
                 java.util.List.of("T-shirt/top", "Trouser", "Ankle boot")));
         r = Cli.run("info", model.toString());
         assertEquals(0, r.exitCode(), r.err());

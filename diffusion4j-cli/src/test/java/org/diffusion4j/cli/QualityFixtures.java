@@ -7,16 +7,16 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import javax.imageio.ImageIO;
 import org.diffusion4j.data.Datasets;
 import org.diffusion4j.data.IdxDataset;
 import org.diffusion4j.data.Split;
-import java.util.List;
+import org.diffusion4j.diffusers.ModelFolder;
+import org.diffusion4j.diffusers.SchedulerConfig;
 import org.diffusion4j.diffusion.PredictionType;
-import org.diffusion4j.io.ModelFolder;
 import org.diffusion4j.nn.UNet2DConfig;
 import org.diffusion4j.nn.UNet2DModel;
-import org.diffusion4j.sampling.SchedulerConfig;
 import org.diffusion4j.schedule.BetaSchedule;
 
 /** Test inputs of the sample-quality commands: a tiny random 28x28 model folder, real Fashion-MNIST PNGs. */

@@ -1,7 +1,5 @@
 package org.diffusion4j.cli;
 
-import org.diffusion4j.train.Checkpointing;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -16,7 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import javax.imageio.ImageIO;
-import org.diffusion4j.io.ModelFolder;
+import org.diffusion4j.diffusers.ModelFolder;
+import org.diffusion4j.train.Checkpointing;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;

@@ -9,11 +9,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.function.UnaryOperator;
+import org.diffusion4j.diffusers.SchedulerConfig;
 import org.diffusion4j.nn.UNet2DModel;
 import org.diffusion4j.sampling.Sampler;
 import org.diffusion4j.sampling.SamplerOptions;
 import org.diffusion4j.sampling.Samplers;
-import org.diffusion4j.sampling.SchedulerConfig;
 
 /**
  * The front door: a model folder (diffusers layout — {@code unet/}, {@code scheduler/}, optional

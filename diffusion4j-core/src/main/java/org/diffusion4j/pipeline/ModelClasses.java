@@ -6,8 +6,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.diffusion4j.diffusers.ModelFolder;
 import org.diffusion4j.io.CheckpointException;
-import org.diffusion4j.io.ModelFolder;
 import org.diffusion4j.nn.UNet2DConfig;
 
 /**

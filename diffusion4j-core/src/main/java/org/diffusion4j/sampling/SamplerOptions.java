@@ -8,7 +8,7 @@ import org.diffusion4j.schedule.TimestepSpacing;
  * Every knob of every sampler, immutable, with the defaults documented per field. A sampler reads
  * the fields it understands and ignores the rest, so one options object can be handed to any entry
  * of {@link Samplers}. Build with {@link #builder()} (or {@link #toBuilder()}); a
- * {@code scheduler_config.json} gives its defaults through {@link SchedulerConfig#samplerOptions(int)}.
+ * {@code scheduler_config.json} gives its defaults through {@code diffusers.SchedulerConfig.samplerOptions(int)}.
  *
  * @param steps number of sampling steps n (network evaluations for first-order samplers). Default 50.
  * @param spacing how n timesteps are picked out of T (diffusers {@code timestep_spacing}). Default leading.

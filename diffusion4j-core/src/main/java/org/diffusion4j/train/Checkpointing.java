@@ -13,9 +13,9 @@ import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.diffusion4j.diffusers.ModelFolder;
 import org.diffusion4j.io.AtomicFiles;
 import org.diffusion4j.io.CheckpointException;
-import org.diffusion4j.io.ModelFolder;
 
 /**
  * The training checkpoints of a model folder, {@code training/step-N/}: writing, the manifest that

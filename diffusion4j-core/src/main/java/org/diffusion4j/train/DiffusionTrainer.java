@@ -18,11 +18,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import org.diffusion4j.diffusers.ModelFolder;
 import org.diffusion4j.diffusion.GaussianDiffusion;
 import org.diffusion4j.diffusion.Losses;
-import org.diffusion4j.io.CheckpointException;
-import org.diffusion4j.io.ModelFolder;
 import org.diffusion4j.diffusion.NoiseSource;
+import org.diffusion4j.io.CheckpointException;
 
 /**
  * Trains a noise predictor by Algorithm 1 of Ho et al. 2020: repeat { x₀ ~ data; t ~ U{0..T−1};

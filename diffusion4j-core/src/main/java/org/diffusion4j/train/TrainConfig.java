@@ -16,10 +16,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import org.diffusion4j.diffusers.SchedulerConfig;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.io.AtomicFiles;
 import org.diffusion4j.nn.UNet2DConfig;
-import org.diffusion4j.sampling.SchedulerConfig;
 import org.diffusion4j.schedule.BetaSchedule;
 import org.diffusion4j.schedule.NoiseSchedule;
 

@@ -11,9 +11,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.diffusion4j.diffusers.ModelFolder;
 import org.diffusion4j.io.AtomicFiles;
 import org.diffusion4j.io.CheckpointException;
-import org.diffusion4j.io.ModelFolder;
 import org.diffusion4j.io.SafeTensors;
 
 /**

@@ -4,7 +4,7 @@
  * and an {@link org.diffusion4j.train.Ema} of the weights, configured by a
  * {@link org.diffusion4j.train.TrainConfig} (JSON; presets {@code tiny} and {@code fashion-mnist}).
  *
- * <p>A run writes a diffusers model folder ({@link org.diffusion4j.io.ModelFolder}): the EMA U-Net,
+ * <p>A run writes a diffusers model folder ({@link org.diffusion4j.diffusers.ModelFolder}): the EMA U-Net,
  * the DDPM scheduler config, and sealed checkpoints {@code training/step-N/}
  * ({@link org.diffusion4j.train.TrainingCheckpoint}) from which {@link
  * org.diffusion4j.train.DiffusionTrainer#resume()} continues bit-identically; plus

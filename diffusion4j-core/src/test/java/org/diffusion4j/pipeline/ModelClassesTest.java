@@ -10,7 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.diffusion4j.data.Datasets;
-import org.diffusion4j.io.ModelFolder;
+import org.diffusion4j.diffusers.ModelFolder;
 import org.diffusion4j.nn.UNet2DConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,8 +1,5 @@
 package org.diffusion4j.sampling;
 
-import org.diffusion4j.diffusion.Denoiser;
-import org.diffusion4j.diffusion.NoiseSource;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +11,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import org.diffusion4j.diffusers.SchedulerConfig;
+import org.diffusion4j.diffusion.Denoiser;
+import org.diffusion4j.diffusion.NoiseSource;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.io.DType;
 import org.diffusion4j.io.SafeTensors;

@@ -1,8 +1,5 @@
 package org.diffusion4j.sampling;
 
-import org.diffusion4j.diffusion.Denoiser;
-import org.diffusion4j.diffusion.NoiseSource;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +8,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Path;
+import org.diffusion4j.diffusers.SchedulerConfig;
+import org.diffusion4j.diffusion.Denoiser;
+import org.diffusion4j.diffusion.NoiseSource;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.io.SafeTensors;
 import org.diffusion4j.nn.UNet2DModel;

@@ -16,9 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.diffusion4j.diffusers.ModelFolder;
 import org.diffusion4j.io.AtomicFiles;
 import org.diffusion4j.io.CheckpointException;
-import org.diffusion4j.io.ModelFolder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

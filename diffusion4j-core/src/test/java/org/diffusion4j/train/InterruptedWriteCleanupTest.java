@@ -10,8 +10,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.diffusion4j.diffusers.ModelFolder;
 import org.diffusion4j.io.AtomicFiles;
-import org.diffusion4j.io.ModelFolder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

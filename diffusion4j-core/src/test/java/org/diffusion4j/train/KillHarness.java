@@ -18,8 +18,8 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.diffusion4j.diffusers.ModelFolder;
 import org.diffusion4j.io.CheckpointException;
-import org.diffusion4j.io.ModelFolder;
 
 /**
  * Trains a {@link TrainingChild} to step N while killing it with SIGKILL at seeded random moments

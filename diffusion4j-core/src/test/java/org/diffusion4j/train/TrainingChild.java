@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Path;
-import org.diffusion4j.io.ModelFolder;
+import org.diffusion4j.diffusers.ModelFolder;
 
 /**
  * The process {@link SigkillResumeTest} kills: trains a small U-Net (8×8 synthetic stripes, an

@@ -1,4 +1,4 @@
-package org.diffusion4j.sampling;
+package org.diffusion4j.diffusers;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,9 +12,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.diffusion4j.diffusers.PythonJson;
+import org.diffusion4j.diffusers.SchedulerConfig;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.diffusion.VarianceType;
 import org.diffusion4j.io.SafeTensors;
+import org.diffusion4j.sampling.SamplerOptions;
+import org.diffusion4j.sampling.Samplers;
 import org.diffusion4j.schedule.BetaSchedule;
 import org.diffusion4j.schedule.NoiseSchedule;
 import org.diffusion4j.schedule.TimestepSpacing;

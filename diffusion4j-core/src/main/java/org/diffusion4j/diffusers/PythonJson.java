@@ -1,4 +1,4 @@
-package org.diffusion4j.sampling;
+package org.diffusion4j.diffusers;
 
 import com.google.gson.JsonPrimitive;
 import java.util.Locale;

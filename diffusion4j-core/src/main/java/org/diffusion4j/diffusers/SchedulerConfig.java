@@ -1,4 +1,4 @@
-package org.diffusion4j.sampling;
+package org.diffusion4j.diffusers;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -19,6 +19,7 @@ import java.util.Objects;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.diffusion.VarianceType;
 import org.diffusion4j.io.AtomicFiles;
+import org.diffusion4j.sampling.SamplerOptions;
 import org.diffusion4j.schedule.BetaSchedule;
 import org.diffusion4j.schedule.NoiseSchedule;
 import org.diffusion4j.schedule.TimestepSpacing;

@@ -1,4 +1,4 @@
-package org.diffusion4j.io;
+package org.diffusion4j.diffusers;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
@@ -15,6 +15,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.diffusion4j.io.AtomicFiles;
+import org.diffusion4j.io.CheckpointException;
+import org.diffusion4j.io.SafeTensors;
 
 /**
  * A model folder in the diffusers {@code DDPMPipeline} layout, plus the place of our training checkpoints

@@ -1,10 +1,11 @@
-package org.diffusion4j.sampling;
+package org.diffusion4j.diffusers;
 
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.diffusion.VarianceType;
+import org.diffusion4j.sampling.SamplerOptions;
 import org.diffusion4j.schedule.BetaSchedule;
 import org.diffusion4j.schedule.NoiseSchedule;
 import org.diffusion4j.schedule.TimestepSpacing;

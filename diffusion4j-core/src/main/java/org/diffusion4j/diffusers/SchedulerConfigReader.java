@@ -1,4 +1,4 @@
-package org.diffusion4j.sampling;
+package org.diffusion4j.diffusers;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.function.Function;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.diffusion.VarianceType;
+import org.diffusion4j.sampling.SamplerOptions;
 import org.diffusion4j.schedule.BetaSchedule;
 import org.diffusion4j.schedule.TimestepSpacing;
 
