@@ -1,5 +1,9 @@
 package org.diffusion4j.cli;
 
+import org.diffusion4j.diffusers.UNet2DConfigJson;
+
+import org.diffusion4j.diffusers.UNet2DFolder;
+
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.io.InputStream;
@@ -123,7 +127,7 @@ final class BenchSamplersCommand implements Callable<Integer> {
         Path statsFile = classifierDir.resolve(ModelLoading.TEST_STATS_FILE);
         GaussianStats reference = GaussianStats.load(statsFile);
         int refSteps = referenceSteps != null ? referenceSteps : config.numTrainTimesteps();
-        ModelClasses classes = ModelClasses.read(dir, UNet2DConfig.load(dir.resolve("unet").resolve(UNet2DModel.CONFIG_FILE)));
+        ModelClasses classes = ModelClasses.read(dir, UNet2DConfigJson.read(dir.resolve("unet").resolve(UNet2DFolder.CONFIG_FILE)));
         long[] requested = conditioning.requested(classes);
         double guidance = conditioning.scale(classes);
         ClassCondition condition = ClassCondition.of(classes, requested == null ? null : ModelClasses.cycle(numImages, requested), guidance);
@@ -316,7 +320,7 @@ final class BenchSamplersCommand implements Callable<Integer> {
     static String digest(Path dir) throws IOException {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
-            for (Path p : new Path[] {dir.resolve("unet").resolve(UNet2DModel.CONFIG_FILE), dir.resolve("unet").resolve(UNet2DModel.WEIGHTS_FILE),
+            for (Path p : new Path[] {dir.resolve("unet").resolve(UNet2DFolder.CONFIG_FILE), dir.resolve("unet").resolve(UNet2DFolder.WEIGHTS_FILE),
                     dir.resolve("scheduler").resolve("scheduler_config.json")}) {
                 try (InputStream in = new DigestInputStream(Files.newInputStream(p), md)) {
                     in.transferTo(java.io.OutputStream.nullOutputStream());

@@ -1,5 +1,7 @@
 package org.diffusion4j.cli;
 
+import org.diffusion4j.diffusers.UNet2DFolder;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -73,7 +75,7 @@ class ConditionalSampleTest {
     private float[] direct(int n, DenoiserFactory denoiser) throws Exception {
         SchedulerConfig config = DiffusionPipeline.readScheduler(model);
         Sampler s = Samplers.create("ddim", config.noiseSchedule(), config.samplerOptions(2));
-        try (NDManager m = NDManager.newBaseManager(); UNet2DModel unet = UNet2DModel.load(model.resolve("unet"), m)) {
+        try (NDManager m = NDManager.newBaseManager(); UNet2DModel unet = UNet2DFolder.load(model.resolve("unet"), m)) {
             NDArray xT = BatchedSampling.seededNoise(m, n, new long[] {1, SIZE, SIZE}, 0);
             return s.sample(denoiser.create(unet), xT, NoiseSource.seeded(0), SamplingListener.NONE).toFloatArray();
         }
@@ -178,7 +180,7 @@ class ConditionalSampleTest {
     /** The same denoisers at the level of one network call: GuidedDenoiser on UNetDenoiser as built by ClassCondition. */
     @Test
     void classConditionBuildsTheGuidedDenoiser() throws Exception {
-        try (NDManager m = NDManager.newBaseManager(); UNet2DModel unet = UNet2DModel.load(model.resolve("unet"), m)) {
+        try (NDManager m = NDManager.newBaseManager(); UNet2DModel unet = UNet2DFolder.load(model.resolve("unet"), m)) {
             NDArray x = BatchedSampling.seededNoise(m, 3, new long[] {1, SIZE, SIZE}, 4);
             long[] labels = {2, 0, 1};
             float[] c = conditional(unet, labels).predict(x, 7).toFloatArray();

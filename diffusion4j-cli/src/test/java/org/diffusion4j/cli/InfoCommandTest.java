@@ -1,5 +1,7 @@
 package org.diffusion4j.cli;
 
+import org.diffusion4j.diffusers.UNet2DFolder;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,7 +45,7 @@ class InfoCommandTest {
         assertTrue(o.contains("DDPMScheduler") && o.contains("beta_schedule") && o.contains("linear"), o);
         long expected;
         try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager();
-                org.diffusion4j.nn.UNet2DModel unet = org.diffusion4j.nn.UNet2DModel.load(model.resolve("unet"), m)) {
+                org.diffusion4j.nn.UNet2DModel unet = org.diffusion4j.diffusers.UNet2DFolder.load(model.resolve("unet"), m)) {
             expected = unet.numParameters();
         }
         String count = String.format("%,d", expected);

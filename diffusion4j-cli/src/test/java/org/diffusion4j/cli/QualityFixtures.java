@@ -1,5 +1,7 @@
 package org.diffusion4j.cli;
 
+import org.diffusion4j.diffusers.UNet2DFolder;
+
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDManager;
@@ -37,7 +39,7 @@ final class QualityFixtures {
                 .optLayersPerBlock(1).optNormNumGroups(4).optAttentionHeadDim(null)
                 .build();
         try (NDManager m = NDManager.newBaseManager(); UNet2DModel unet = UNet2DModel.create(config, m, 7)) {
-            unet.save(model.resolve("unet"));
+            UNet2DFolder.save(unet, model.resolve("unet"));
         }
         Files.createDirectories(model.resolve("scheduler"));
         SchedulerConfig.ddpmDefaults(BetaSchedule.LINEAR, timesteps, 1e-4, 0.02, PredictionType.EPSILON)
@@ -61,7 +63,7 @@ final class QualityFixtures {
                 .optLayersPerBlock(1).optNormNumGroups(4).optAttentionHeadDim(null).optNumClassEmbeds(numClassEmbeds)
                 .build();
         try (NDManager m = NDManager.newBaseManager(); UNet2DModel unet = UNet2DModel.create(config, m, 11)) {
-            unet.save(folder.unetDir());
+            UNet2DFolder.save(unet, folder.unetDir());
         }
         Files.createDirectories(folder.schedulerConfigFile().getParent());
         SchedulerConfig.ddpmDefaults(BetaSchedule.LINEAR, timesteps, 1e-4, 0.02, PredictionType.EPSILON)

@@ -1,5 +1,9 @@
 package org.diffusion4j.cli;
 
+import org.diffusion4j.diffusers.UNet2DConfigJson;
+
+import org.diffusion4j.diffusers.UNet2DFolder;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -92,7 +96,7 @@ class SampleCommandTest {
 
             SchedulerConfig config = SchedulerConfig.read(model.resolve("scheduler/scheduler_config.json"));
             Sampler ddim = Samplers.create("ddim", config.noiseSchedule(), config.samplerOptions(2));
-            try (UNet2DModel unet = UNet2DModel.load(model.resolve("unet"), m)) {
+            try (UNet2DModel unet = UNet2DFolder.load(model.resolve("unet"), m)) {
                 NDArray direct = ddim.sample(new UNetDenoiser(unet, config.predictionType()), xT,
                         NoiseSource.seeded(0), SamplingListener.NONE);
                 NDArray viaCli = Tensors.read(raw, m);
@@ -135,10 +139,10 @@ class SampleCommandTest {
     void classConditionalModelGivesEachImageItsClass() throws Exception {
         // the fixture UNet with 3 class embeddings, freshly initialised
         try (NDManager m = NDManager.newBaseManager()) {
-            org.diffusion4j.nn.UNet2DConfig cfg = org.diffusion4j.nn.UNet2DConfig.load(model.resolve("unet/config.json"))
+            org.diffusion4j.nn.UNet2DConfig cfg = org.diffusion4j.diffusers.UNet2DConfigJson.read(model.resolve("unet/config.json"))
                     .toBuilder().optNumClassEmbeds(3).build();
             try (UNet2DModel unet = UNet2DModel.create(cfg, m, 1)) {
-                unet.save(model.resolve("unet"));
+                UNet2DFolder.save(unet, model.resolve("unet"));
             }
         }
         Path a = dir.resolve("a.npy");

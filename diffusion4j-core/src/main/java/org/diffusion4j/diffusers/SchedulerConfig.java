@@ -1,13 +1,6 @@
 package org.diffusion4j.diffusers;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
 import java.io.IOException;
-import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +12,7 @@ import java.util.Objects;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.diffusion.VarianceType;
 import org.diffusion4j.io.AtomicFiles;
+import org.diffusion4j.io.JsonFields;
 import org.diffusion4j.sampling.SamplerOptions;
 import org.diffusion4j.schedule.BetaSchedule;
 import org.diffusion4j.schedule.NoiseSchedule;
@@ -61,22 +55,7 @@ public final class SchedulerConfig {
 
     /** Parses config JSON; {@code source} names it in error messages (usually the file path). */
     public static SchedulerConfig parse(String json, String source) {
-        JsonObject o;
-        try {
-            JsonReader reader = new JsonReader(new StringReader(json));
-            reader.setStrictness(Strictness.LENIENT);
-            JsonElement root = JsonParser.parseReader(reader);
-            if (reader.peek() != JsonToken.END_DOCUMENT) {
-                throw new IllegalArgumentException(source + ": trailing content after the JSON object");
-            }
-            if (!root.isJsonObject()) {
-                throw new IllegalArgumentException(source + ": a scheduler config must be a JSON object, got " + root);
-            }
-            o = root.getAsJsonObject();
-        } catch (com.google.gson.JsonParseException | IOException e) {
-            throw new IllegalArgumentException(source + ": not valid JSON: " + e.getMessage(), e);
-        }
-        return SchedulerConfigReader.read(o, source);
+        return SchedulerConfigReader.read(JsonFields.parsePython(json, source));
     }
 
     // ---- construction ----------------------------------------------------------------------------------------

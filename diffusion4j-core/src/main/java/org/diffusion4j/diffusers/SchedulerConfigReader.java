@@ -1,9 +1,7 @@
 package org.diffusion4j.diffusers;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +9,7 @@ import java.util.Set;
 import java.util.function.Function;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.diffusion.VarianceType;
+import org.diffusion4j.io.JsonFields;
 import org.diffusion4j.sampling.SamplerOptions;
 import org.diffusion4j.schedule.BetaSchedule;
 import org.diffusion4j.schedule.TimestepSpacing;
@@ -21,12 +20,14 @@ final class SchedulerConfigReader {
     private static final Set<String> CLASSES = Set.of(SchedulerConfig.DDPM, SchedulerConfig.DDIM,
             SchedulerConfig.DPM_SOLVER_MULTISTEP, SchedulerConfig.EULER_DISCRETE);
 
+    private final JsonFields f;
     private final JsonObject o;
     private final String source;
 
-    private SchedulerConfigReader(JsonObject o, String source) {
-        this.o = o;
-        this.source = source;
+    private SchedulerConfigReader(JsonFields f) {
+        this.f = f;
+        this.o = f.json();
+        this.source = f.source();
     }
 
     static String checkClassName(String className, String source) {
@@ -39,8 +40,8 @@ final class SchedulerConfigReader {
         return className;
     }
 
-    static SchedulerConfig read(JsonObject o, String source) {
-        return new SchedulerConfigReader(o, source).read();
+    static SchedulerConfig read(JsonFields fields) {
+        return new SchedulerConfigReader(fields).read();
     }
 
     private SchedulerConfig read() {
@@ -139,102 +140,38 @@ final class SchedulerConfigReader {
     }
 
     private IllegalArgumentException error(String key, String problem, String fix) {
-        return new IllegalArgumentException(source + ": field \"" + key + "\" " + problem + "; " + fix);
+        return f.error(key, problem, fix);
     }
 
     private boolean isNull(String key) {
-        return o.get(key).isJsonNull();
-    }
-
-    private JsonPrimitive primitive(String key, String expected) {
-        JsonElement e = o.get(key);
-        if (!e.isJsonPrimitive()) {
-            throw error(key, "is " + e + ", not " + expected, "write " + expected);
-        }
-        return e.getAsJsonPrimitive();
+        return f.isNull(key);
     }
 
     private String string(String key) {
-        JsonPrimitive p = primitive(key, "a string");
-        if (!p.isString()) {
-            throw error(key, "is " + p + ", not a string", "quote the value");
-        }
-        return p.getAsString();
+        return f.string(key, null);
     }
 
     private boolean bool(String key) {
-        JsonPrimitive p = primitive(key, "true or false");
-        if (!p.isBoolean()) {
-            throw error(key, "is " + p + ", not a boolean", "write true or false");
-        }
-        return p.getAsBoolean();
+        return f.bool(key, false);
     }
 
-    /** A number; Python's unquoted Infinity, -Infinity and NaN (which a lenient reader sees as strings) too. */
     private double number(String key) {
-        return number(key, primitive(key, "a number"));
-    }
-
-    private double number(String key, JsonPrimitive p) {
-        if (p.isNumber()) {
-            try {
-                return p.getAsDouble();
-            } catch (NumberFormatException e) {
-                throw error(key, "is " + p + ", not a number", "write a decimal number");
-            }
-        }
-        if (p.isString()) {
-            String s = p.getAsString();
-            if (s.equals("Infinity") || s.equals("-Infinity") || s.equals("NaN")) {
-                return Double.parseDouble(s);
-            }
-        }
-        throw error(key, "is " + p + ", not a number", "write a decimal number");
+        return f.number(key, Double.NaN);
     }
 
     private int integer(String key) {
-        double d = number(key);
-        if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) {
-            throw error(key, "is " + o.get(key) + ", not an integer", "write a whole number");
-        }
-        return (int) d;
+        return f.integer(key, 0);
     }
 
-    /** null, or an array of numbers (diffusers' trained_betas). */
     private double[] numbers(String key) {
-        JsonElement e = o.get(key);
-        if (e.isJsonNull()) {
-            return null;
-        }
-        if (!e.isJsonArray()) {
-            throw error(key, "is " + e + ", not a list of numbers", "write null or [β_1, …, β_T]");
-        }
-        JsonArray a = e.getAsJsonArray();
-        double[] out = new double[a.size()];
-        for (int i = 0; i < out.length; i++) {
-            JsonElement x = a.get(i);
-            if (!x.isJsonPrimitive()) {
-                throw error(key, "element " + i + " is " + x + ", not a number", "write null or [β_1, …, β_T]");
-            }
-            out[i] = number(key + "[" + i + "]", x.getAsJsonPrimitive());
-        }
-        return out;
+        return f.nullableNumbers(key, "null or a list of numbers [β_1, …, β_T]");
     }
 
-    /** A string value mapped through {@code parse}, whose IllegalArgumentException names the accepted values. */
     private <T> T named(String key, Function<String, T> parse) {
-        String s = string(key);
-        try {
-            return parse.apply(s);
-        } catch (IllegalArgumentException e) {
-            throw error(key, "is \"" + s + "\", which is not supported", e.getMessage());
-        }
+        return f.named(key, null, parse);
     }
 
     private void only(String key, String accepted, String why) {
-        String s = string(key);
-        if (!s.equals(accepted)) {
-            throw error(key, "is \"" + s + "\" but " + why, "use \"" + accepted + "\"");
-        }
+        f.requireValue(key, accepted, why);
     }
 }

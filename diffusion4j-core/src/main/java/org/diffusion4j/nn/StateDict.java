@@ -13,7 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Matching a set of weight tensors against the parameters a configuration needs. */
-final class StateDict {
+public final class StateDict {
 
     /** Attention parameter names of diffusers' deprecated {@code AttentionBlock} (e.g. google/ddpm-cifar10-32). */
     private static final Pattern LEGACY_ATTENTION =
@@ -27,7 +27,7 @@ final class StateDict {
     private StateDict() {}
 
     /** The current diffusers name of a tensor (legacy attention names mapped, others unchanged). */
-    static String canonicalName(String key) {
+    public static String canonicalName(String key) {
         Matcher m = LEGACY_ATTENTION.matcher(key);
         return m.matches() ? m.group(1) + LEGACY_TO_CURRENT.get(m.group(2)) + m.group(3) : key;
     }
@@ -37,7 +37,7 @@ final class StateDict {
      *
      * @throws IllegalArgumentException when a legacy name and its current name are both present
      */
-    static Map<String, String> canonicalNames(Collection<String> keys, String source) {
+    public static Map<String, String> canonicalNames(Collection<String> keys, String source) {
         Map<String, String> out = new LinkedHashMap<>();
         for (String key : new TreeSet<>(keys)) {
             String canonical = canonicalName(key);
@@ -56,7 +56,7 @@ final class StateDict {
      *
      * @throws IllegalArgumentException listing every missing, unexpected, misshapen or non-float tensor
      */
-    static void check(Map<String, Shape> expected, Map<String, Shape> actual, Map<String, DataType> types,
+    public static void check(Map<String, Shape> expected, Map<String, Shape> actual, Map<String, DataType> types,
             String source) {
         List<String> missing = new ArrayList<>();
         List<String> unexpected = new ArrayList<>();

@@ -1,24 +1,8 @@
 package org.diffusion4j.nn;
 
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonNull;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-import com.google.gson.JsonPrimitive;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import org.diffusion4j.io.AtomicFiles;
 
 /**
  * The architecture of a {@link UNet2DModel}: the fields of diffusers' {@code UNet2DModel}
@@ -28,10 +12,8 @@ import org.diffusion4j.io.AtomicFiles;
  * optional attention, optional class embedding table).
  *
  * <p>Immutable and fully validated: every instance describes a network that can be built. Build one
- * with {@link #builder()} or read one with {@link #load(Path)}/{@link #parse(String, String)};
+ * with {@link #builder()}, or read one from a {@code config.json} with {@code diffusers.UNet2DConfigJson};
  * errors name the source ({@code config.json} path), the field, the value and what is accepted.
- * Missing optional fields take diffusers' defaults; keys this class does not know (e.g. {@code
- * _diffusers_version}) are ignored, as diffusers does.
  */
 public final class UNet2DConfig {
 
@@ -374,355 +356,6 @@ public final class UNet2DConfig {
                 .build();
     }
 
-    // ---------------------------------------------------------------- JSON
-
-    /** Reads and validates a {@code config.json}. */
-    public static UNet2DConfig load(Path configJson) throws IOException {
-        String text;
-        try {
-            text = Files.readString(configJson, StandardCharsets.UTF_8);
-        } catch (java.nio.charset.CharacterCodingException e) {
-            throw new ModelFileException(configJson + ": not valid UTF-8 text (config.json must be UTF-8 JSON)", e);
-        } catch (NoSuchFileException e) {
-            throw new ModelFileException(configJson + ": file not found (a diffusers UNet folder holds config.json "
-                    + "and diffusion_pytorch_model.safetensors)", e);
-        }
-        try {
-            return parse(text, configJson.toString());
-        } catch (IllegalArgumentException e) {
-            throw new ModelFileException(e.getMessage(), e);
-        }
-    }
-
-    /**
-     * Parses and validates the JSON text of a {@code config.json}.
-     *
-     * @param source what to call the text in error messages (usually the file's path)
-     * @throws IllegalArgumentException naming {@code source}, the field and the accepted values
-     */
-    public static UNet2DConfig parse(String json, String source) {
-        JsonObject o;
-        try {
-            JsonElement e = JsonParser.parseString(json);
-            if (!e.isJsonObject()) {
-                throw new IllegalArgumentException(source + ": expected a JSON object, got " + kind(e));
-            }
-            o = e.getAsJsonObject();
-        } catch (JsonParseException e) {
-            throw new IllegalArgumentException(source + ": not valid JSON (" + abbreviate(String.valueOf(e.getMessage())) + ")", e);
-        }
-        Fields f = new Fields(o, source);
-        String cls = f.string("_class_name", "UNet2DModel", true);
-        if (cls != null && !cls.equals("UNet2DModel")) {
-            throw new IllegalArgumentException(source + ": field \"_class_name\" is \"" + cls
-                    + "\", but this loader reads only \"UNet2DModel\" configs");
-        }
-        // Architecture variants diffusers offers but this implementation does not compute.
-        f.requireChoice("time_embedding_type", "positional", false, "positional");
-        f.requireChoice("act_fn", "silu", false, "silu");
-        f.requireChoice("resnet_time_scale_shift", "default", false, "default");
-        f.requireChoice("downsample_type", "conv", false, "conv");
-        f.requireChoice("upsample_type", "conv", false, "conv");
-        f.requireChoice("mid_block_type", "UNetMidBlock2D", false, "UNetMidBlock2D");
-        f.requireChoice("class_embed_type", null, true, "null");
-        if (o.has("attention_legacy_order") && !o.get("attention_legacy_order").isJsonNull()
-                && f.bool("attention_legacy_order", false)) {
-            throw new IllegalArgumentException(source + ": field \"attention_legacy_order\" = true is not supported; "
-                    + "supported: false");
-        }
-
-        Builder b = new Builder();
-        b.source = source;
-        b.sampleSize = f.sampleSize();
-        b.inChannels = f.integer("in_channels", b.inChannels);
-        b.outChannels = f.integer("out_channels", b.outChannels);
-        b.centerInputSample = f.bool("center_input_sample", b.centerInputSample);
-        b.freqShift = f.number("freq_shift", b.freqShift);
-        b.flipSinToCos = f.bool("flip_sin_to_cos", b.flipSinToCos);
-        b.blockOutChannels = f.intList("block_out_channels");
-        b.downBlockTypes = new ArrayList<>();
-        for (String s : f.stringList("down_block_types")) {
-            b.downBlockTypes.add(downType(s, source));
-        }
-        b.upBlockTypes = new ArrayList<>();
-        for (String s : f.stringList("up_block_types")) {
-            b.upBlockTypes.add(upType(s, source));
-        }
-        b.layersPerBlock = f.integer("layers_per_block", b.layersPerBlock);
-        b.midBlockScaleFactor = f.number("mid_block_scale_factor", b.midBlockScaleFactor);
-        b.downsamplePadding = f.integer("downsample_padding", b.downsamplePadding);
-        b.dropout = f.number("dropout", b.dropout);
-        b.attentionHeadDim = f.nullableInteger("attention_head_dim", 8);
-        b.normNumGroups = f.integer("norm_num_groups", b.normNumGroups);
-        b.attnNormNumGroups = f.nullableInteger("attn_norm_num_groups", null);
-        b.normEps = f.number("norm_eps", b.normEps);
-        b.addAttention = f.bool("add_attention", b.addAttention);
-        b.numClassEmbeds = f.nullableInteger("num_class_embeds", null);
-        b.numTrainTimesteps = f.nullableInteger("num_train_timesteps", null);
-        return b.build();
-    }
-
-    /** The {@code config.json} text diffusers' {@code save_config} would write: every field, keys sorted. */
-    public String toJson() {
-        Map<String, JsonElement> m = new TreeMap<>();
-        m.put("_class_name", new JsonPrimitive("UNet2DModel"));
-        m.put("_diffusers_version", new JsonPrimitive(DIFFUSERS_VERSION));
-        m.put("act_fn", new JsonPrimitive("silu"));
-        m.put("add_attention", new JsonPrimitive(addAttention));
-        m.put("attention_head_dim", attentionHeadDim == null ? JsonNull.INSTANCE : new JsonPrimitive(attentionHeadDim));
-        m.put("attn_norm_num_groups", attnNormNumGroups == null ? JsonNull.INSTANCE : new JsonPrimitive(attnNormNumGroups));
-        JsonArray channels = new JsonArray();
-        for (int c : blockOutChannels) {
-            channels.add(c);
-        }
-        m.put("block_out_channels", channels);
-        m.put("center_input_sample", new JsonPrimitive(centerInputSample));
-        m.put("class_embed_type", JsonNull.INSTANCE);
-        JsonArray down = new JsonArray();
-        downBlockTypes.forEach(t -> down.add(t.configName()));
-        m.put("down_block_types", down);
-        m.put("downsample_padding", new JsonPrimitive(downsamplePadding));
-        m.put("downsample_type", new JsonPrimitive("conv"));
-        m.put("dropout", new JsonPrimitive(dropout));
-        m.put("flip_sin_to_cos", new JsonPrimitive(flipSinToCos));
-        m.put("freq_shift", number(freqShift));
-        m.put("in_channels", new JsonPrimitive(inChannels));
-        m.put("layers_per_block", new JsonPrimitive(layersPerBlock));
-        m.put("mid_block_scale_factor", number(midBlockScaleFactor));
-        m.put("norm_eps", new JsonPrimitive(normEps));
-        m.put("norm_num_groups", new JsonPrimitive(normNumGroups));
-        m.put("num_class_embeds", numClassEmbeds == null ? JsonNull.INSTANCE : new JsonPrimitive(numClassEmbeds));
-        m.put("num_train_timesteps", numTrainTimesteps == null ? JsonNull.INSTANCE : new JsonPrimitive(numTrainTimesteps));
-        m.put("out_channels", new JsonPrimitive(outChannels));
-        m.put("resnet_time_scale_shift", new JsonPrimitive("default"));
-        m.put("sample_size", new JsonPrimitive(sampleSize));
-        m.put("time_embedding_type", new JsonPrimitive("positional"));
-        JsonArray up = new JsonArray();
-        upBlockTypes.forEach(t -> up.add(t.configName()));
-        m.put("up_block_types", up);
-        m.put("upsample_type", new JsonPrimitive("conv"));
-        JsonObject o = new JsonObject();
-        m.forEach(o::add);
-        return new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(o) + "\n";
-    }
-
-    /** Writes {@link #toJson()} to {@code configJson} atomically (temporary file, fsync, rename). */
-    public void save(Path configJson) throws IOException {
-        AtomicFiles.writeString(configJson, toJson());
-    }
-
-    private static JsonPrimitive number(double v) {
-        return v == Math.rint(v) && Math.abs(v) < 1e15 ? new JsonPrimitive((long) v) : new JsonPrimitive(v);
-    }
-
-    private static DownBlockType downType(String s, String source) {
-        for (DownBlockType t : DownBlockType.values()) {
-            if (t.configName.equals(s)) {
-                return t;
-            }
-        }
-        throw new IllegalArgumentException(source + ": field \"down_block_types\" contains \"" + s
-                + "\", which is not supported; supported: [\"DownBlock2D\", \"AttnDownBlock2D\"]");
-    }
-
-    private static UpBlockType upType(String s, String source) {
-        for (UpBlockType t : UpBlockType.values()) {
-            if (t.configName.equals(s)) {
-                return t;
-            }
-        }
-        throw new IllegalArgumentException(source + ": field \"up_block_types\" contains \"" + s
-                + "\", which is not supported; supported: [\"UpBlock2D\", \"AttnUpBlock2D\"]");
-    }
-
-    private static String kind(JsonElement e) {
-        if (e == null || e.isJsonNull()) {
-            return "null";
-        }
-        return e.isJsonObject() ? "an object" : e.isJsonArray() ? "a list" : e.toString();
-    }
-
-    /** Typed access to the fields of a config object, each failure naming the source and field. */
-    private static final class Fields {
-        private final JsonObject o;
-        private final String source;
-
-        Fields(JsonObject o, String source) {
-            this.o = o;
-            this.source = source;
-        }
-
-        private IllegalArgumentException bad(String field, String want) {
-            return new IllegalArgumentException(source + ": field \"" + field + "\" must be " + want + ", got "
-                    + kind(o.get(field)));
-        }
-
-        private JsonElement present(String field) {
-            JsonElement e = o.get(field);
-            return e == null || e.isJsonNull() ? null : e;
-        }
-
-        JsonElement required(String field, String want) {
-            JsonElement e = present(field);
-            if (e == null) {
-                throw new IllegalArgumentException(source + ": required field \"" + field + "\" is "
-                        + (o.has(field) ? "null" : "missing") + "; it must be " + want);
-            }
-            return e;
-        }
-
-        int sampleSize() {
-            JsonElement e = required("sample_size", "a positive integer (image height = width)");
-            if (e.isJsonArray()) {
-                JsonArray a = e.getAsJsonArray();
-                if (a.size() == 2 && isInt(a.get(0)) && isInt(a.get(1)) && a.get(0).getAsInt() == a.get(1).getAsInt()) {
-                    return a.get(0).getAsInt();
-                }
-                throw new IllegalArgumentException(source + ": field \"sample_size\" = " + e
-                        + " is not supported; only square samples: a single integer");
-            }
-            if (!isInt(e)) {
-                throw bad("sample_size", "a positive integer");
-            }
-            return e.getAsInt();
-        }
-
-        int integer(String field, int def) {
-            JsonElement e = present(field);
-            if (e == null) {
-                if (o.has(field)) {
-                    throw bad(field, "an integer");
-                }
-                return def;
-            }
-            if (!isInt(e)) {
-                throw bad(field, "an integer");
-            }
-            return e.getAsInt();
-        }
-
-        Integer nullableInteger(String field, Integer def) {
-            if (!o.has(field)) {
-                return def;
-            }
-            JsonElement e = o.get(field);
-            if (e.isJsonNull()) {
-                return null;
-            }
-            if (!isInt(e)) {
-                throw bad(field, "an integer or null");
-            }
-            return e.getAsInt();
-        }
-
-        double number(String field, double def) {
-            JsonElement e = present(field);
-            if (e == null) {
-                if (o.has(field)) {
-                    throw bad(field, "a number");
-                }
-                return def;
-            }
-            if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
-                throw bad(field, "a number");
-            }
-            return e.getAsDouble();
-        }
-
-        boolean bool(String field, boolean def) {
-            JsonElement e = present(field);
-            if (e == null) {
-                if (o.has(field)) {
-                    throw bad(field, "true or false");
-                }
-                return def;
-            }
-            if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
-                throw bad(field, "true or false");
-            }
-            return e.getAsBoolean();
-        }
-
-        String string(String field, String def, boolean nullable) {
-            if (!o.has(field)) {
-                return def;
-            }
-            JsonElement e = o.get(field);
-            if (e.isJsonNull()) {
-                if (nullable) {
-                    return null;
-                }
-                throw bad(field, "a string");
-            }
-            if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
-                throw bad(field, nullable ? "a string or null" : "a string");
-            }
-            return e.getAsString();
-        }
-
-        void requireChoice(String field, String def, boolean nullable, String supported) {
-            String v = string(field, def, nullable);
-            if (v == null ? def != null : !v.equals(def)) {
-                throw new IllegalArgumentException(source + ": field \"" + field + "\" = "
-                        + (v == null ? "null" : "\"" + v + "\"") + " is not supported; supported: " + supported);
-            }
-        }
-
-        int[] intList(String field) {
-            JsonElement e = required(field, "a list of positive integers");
-            if (!e.isJsonArray()) {
-                throw bad(field, "a list of positive integers");
-            }
-            JsonArray a = e.getAsJsonArray();
-            int[] out = new int[a.size()];
-            for (int i = 0; i < out.length; i++) {
-                if (!isInt(a.get(i))) {
-                    throw new IllegalArgumentException(source + ": field \"" + field + "\"[" + i
-                            + "] must be an integer, got " + kind(a.get(i)));
-                }
-                out[i] = a.get(i).getAsInt();
-            }
-            return out;
-        }
-
-        List<String> stringList(String field) {
-            JsonElement e = required(field, "a list of block type names");
-            if (!e.isJsonArray()) {
-                throw bad(field, "a list of block type names");
-            }
-            List<String> out = new ArrayList<>();
-            for (JsonElement x : e.getAsJsonArray()) {
-                if (!x.isJsonPrimitive() || !x.getAsJsonPrimitive().isString()) {
-                    throw new IllegalArgumentException(source + ": field \"" + field
-                            + "\" must list block type names (strings), got " + kind(x));
-                }
-                out.add(x.getAsString());
-            }
-            return out;
-        }
-
-        /**
-         * Whether a JSON value is an int, judged from its text: converting first would let an
-         * exponent like {@code 1e-999999999} reach Gson's BigDecimal path, which throws.
-         */
-        private static boolean isInt(JsonElement e) {
-            if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
-                return false;
-            }
-            String text = e.getAsString();
-            if (!text.matches("-?[0-9]{1,10}(\\.0+)?")) {
-                return false; // an exponent or a fraction: not an integer literal
-            }
-            long v = Long.parseLong(text.replaceAll("\\.0+$", ""));
-            return Math.abs(v) <= Integer.MAX_VALUE;
-        }
-    }
-
-    /** Cuts a parser's message (which may echo a long JSON path) to a readable length. */
-    private static String abbreviate(String message) {
-        return message.length() <= 300 ? message : message.substring(0, 300) + "…";
-    }
-
     // ---------------------------------------------------------------- builder
 
     /**
@@ -753,6 +386,12 @@ public final class UNet2DConfig {
         private Integer numTrainTimesteps;
 
         private Builder() {}
+
+        /** What to call this config in error messages (a file path; default {@code UNet2DConfig}). */
+        public Builder optSource(String source) {
+            this.source = source;
+            return this;
+        }
 
         public Builder setSampleSize(int sampleSize) {
             this.sampleSize = sampleSize;
@@ -1007,18 +646,29 @@ public final class UNet2DConfig {
         }
     }
 
+    /** Every field, in a fixed order: what equality, hashing and {@link #toString()} compare. */
+    private List<Object> values() {
+        return Arrays.asList(sampleSize, inChannels, outChannels, centerInputSample, freqShift, flipSinToCos, downBlockTypes,
+                upBlockTypes, Arrays.toString(blockOutChannels), layersPerBlock, midBlockScaleFactor, downsamplePadding, dropout,
+                attentionHeadDim, normNumGroups, attnNormNumGroups, normEps, addAttention, numClassEmbeds, numTrainTimesteps);
+    }
+
     @Override
     public boolean equals(Object other) {
-        return other instanceof UNet2DConfig c && toJson().equals(c.toJson());
+        return other instanceof UNet2DConfig c && values().equals(c.values());
     }
 
     @Override
     public int hashCode() {
-        return toJson().hashCode();
+        return values().hashCode();
     }
 
     @Override
     public String toString() {
-        return toJson();
+        return "UNet2DConfig[sample_size=" + sampleSize + ", in_channels=" + inChannels + ", out_channels=" + outChannels
+                + ", block_out_channels=" + Arrays.toString(blockOutChannels) + ", down_block_types=" + downBlockTypes
+                + ", up_block_types=" + upBlockTypes + ", layers_per_block=" + layersPerBlock + ", norm_num_groups="
+                + normNumGroups + ", attention_head_dim=" + attentionHeadDim + ", num_class_embeds=" + numClassEmbeds
+                + ", dropout=" + dropout + "]";
     }
 }

@@ -1,14 +1,10 @@
 package org.diffusion4j.nn;
 
-import org.diffusion4j.diffusion.Scalar;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,13 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.BiFunction;
-import java.util.stream.Stream;
-import org.diffusion4j.io.SafeTensors;
-import org.diffusion4j.io.WeightFiles;
+import org.diffusion4j.diffusion.Scalar;
 import org.diffusion4j.nn.Layers.Conv2d;
 import org.diffusion4j.nn.Layers.Embedding;
 import org.diffusion4j.nn.Layers.GroupNorm;
-import org.diffusion4j.nn.ParameterFactory.Init;
 
 /**
  * The noise predictor ε_θ(x_t, t) of Ho et al. 2020 (Appendix B; Eq. 14 trains it), built exactly
@@ -53,11 +46,6 @@ import org.diffusion4j.nn.ParameterFactory.Init;
  * autograd on any thread, no dropout). Close the model to free its parameters.
  */
 public final class UNet2DModel implements AutoCloseable {
-
-    /** The weights file name of a diffusers model folder. */
-    public static final String WEIGHTS_FILE = "diffusion_pytorch_model.safetensors";
-    /** The configuration file name of a diffusers model folder. */
-    public static final String CONFIG_FILE = "config.json";
 
     private final UNet2DConfig config;
     private final NDManager manager;
@@ -181,52 +169,6 @@ public final class UNet2DModel implements AutoCloseable {
     }
 
     /**
-     * Loads a diffusers UNet folder: {@code config.json} and {@code
-     * diffusion_pytorch_model.safetensors}. Pickle checkpoints ({@code .bin}, {@code .ckpt},
-     * {@code .pt}) are refused with the command that converts them.
-     *
-     * @param manager the model allocates its parameters in a new sub-manager of this one
-     * @throws ModelFileException for an invalid config, a missing weights file, or weights that do not
-     *     match the config (every missing, unexpected and misshapen tensor is listed)
-     */
-    public static UNet2DModel load(Path unetDir, NDManager manager) throws IOException {
-        if (!Files.isDirectory(unetDir)) {
-            throw new ModelFileException(unetDir + ": not a folder; expected a diffusers UNet folder holding "
-                    + CONFIG_FILE + " and " + WEIGHTS_FILE);
-        }
-        UNet2DConfig config = UNet2DConfig.load(unetDir.resolve(CONFIG_FILE));
-        Path weightsFile = unetDir.resolve(WEIGHTS_FILE);
-        if (!Files.isRegularFile(weightsFile)) {
-            List<String> pickles;
-            try (Stream<Path> files = Files.list(unetDir)) {
-                pickles = files.filter(WeightFiles::isPickleName).map(f -> f.getFileName().toString()).sorted().toList();
-            }
-            throw new ModelFileException(weightsFile + ": not found" + (pickles.isEmpty() ? ""
-                    : "; the folder holds only pickle checkpoints " + pickles + ", which are refused (loading one can "
-                    + "run arbitrary code). Convert with diffusers: python -c \"from diffusers import UNet2DModel; "
-                    + "UNet2DModel.from_pretrained('" + unetDir + "', use_safetensors=False).save_pretrained('"
-                    + unetDir + "', safe_serialization=True)\""));
-        }
-        SafeTensors st = SafeTensors.read(weightsFile);
-        Map<String, String> byName;
-        Map<String, Shape> shapes = new LinkedHashMap<>();
-        Map<String, DataType> types = new LinkedHashMap<>();
-        try {
-            byName = StateDict.canonicalNames(st.names(), weightsFile.toString());
-            byName.forEach((canonical, key) -> {
-                SafeTensors.TensorInfo info = st.info(key);
-                shapes.put(canonical, new Shape(info.shape()));
-                types.put(canonical, info.dtype().djl());
-            });
-            StateDict.check(parameterShapes(config), shapes, types, weightsFile.toString());
-        } catch (IllegalArgumentException e) {
-            throw new ModelFileException(e.getMessage() + " (config: " + unetDir.resolve(CONFIG_FILE) + ")", e);
-        }
-        Map<String, String> keys = byName;
-        return build(config, manager, (name, own) -> st.toNDArray(keys.get(name), own));
-    }
-
-    /**
      * A float64 copy of this model, whose forward takes and returns float64: the reference that
      * float32 results are checked against (libtorch computes float64 convolutions with its own
      * kernels, never oneDNN's).
@@ -238,7 +180,12 @@ public final class UNet2DModel implements AutoCloseable {
         return copy;
     }
 
-    private static UNet2DModel build(UNet2DConfig config, NDManager manager, BiFunction<String, NDManager, NDArray> fetch) {
+    /**
+     * A model whose parameters (float32) are made by {@code fetch(name, ownManager)}, for each canonical
+     * (diffusers) parameter name of {@link #parameterShapes}; the caller has checked names and shapes
+     * (a loader streaming weights from a file, say).
+     */
+    public static UNet2DModel build(UNet2DConfig config, NDManager manager, BiFunction<String, NDManager, NDArray> fetch) {
         return build(config, manager, fetch, DataType.FLOAT32);
     }
 
@@ -260,17 +207,6 @@ public final class UNet2DModel implements AutoCloseable {
             own.close();
             throw e;
         }
-    }
-
-    /**
-     * Writes the diffusers folder layout: {@code config.json} (every field, {@code _class_name:
-     * UNet2DModel}) and {@code diffusion_pytorch_model.safetensors} (diffusers names, sorted, F32,
-     * metadata {@code format=pt}); each file is replaced atomically (weights first).
-     */
-    public void save(Path unetDir) throws IOException {
-        Files.createDirectories(unetDir);
-        SafeTensors.write(unetDir.resolve(WEIGHTS_FILE), parameters, Map.of("format", "pt"));
-        config.save(unetDir.resolve(CONFIG_FILE));
     }
 
     // ---------------------------------------------------------------- forward

@@ -1,5 +1,7 @@
 package org.diffusion4j.pipeline;
 
+import org.diffusion4j.diffusers.UNet2DFolder;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -74,7 +76,7 @@ public final class DiffusionPipeline implements AutoCloseable {
     private static DiffusionPipeline load(Path folder, NDManager manager, boolean owns) throws IOException {
         checkFolder(folder);
         SchedulerConfig scheduler = readScheduler(folder);
-        UNet2DModel unet = UNet2DModel.load(folder.resolve("unet"), manager);
+        UNet2DModel unet = UNet2DFolder.load(folder.resolve("unet"), manager);
         try {
             return new DiffusionPipeline(folder, unet, scheduler, ModelClasses.read(folder, unet.config()), manager, owns);
         } catch (IOException | RuntimeException e) {
@@ -92,10 +94,10 @@ public final class DiffusionPipeline implements AutoCloseable {
         if (!Files.isDirectory(dir)) {
             throw new NoSuchFileException(dir.toString(), null, "no such model folder");
         }
-        Path config = dir.resolve("unet").resolve(UNet2DModel.CONFIG_FILE);
+        Path config = dir.resolve("unet").resolve(UNet2DFolder.CONFIG_FILE);
         if (!Files.isRegularFile(config)) {
             throw new NoSuchFileException(config.toString(), null,
-                    "not a model folder: expected unet/config.json and unet/" + UNet2DModel.WEIGHTS_FILE + " (diffusers layout)");
+                    "not a model folder: expected unet/config.json and unet/" + UNet2DFolder.WEIGHTS_FILE + " (diffusers layout)");
         }
         return dir;
     }

@@ -1,11 +1,7 @@
 package org.diffusion4j.train;
 
 import com.google.gson.GsonBuilder;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-import com.google.gson.JsonPrimitive;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,10 +11,11 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.TreeSet;
 import org.diffusion4j.diffusers.SchedulerConfig;
+import org.diffusion4j.diffusers.UNet2DConfigJson;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.io.AtomicFiles;
+import org.diffusion4j.io.JsonFields;
 import org.diffusion4j.nn.UNet2DConfig;
 import org.diffusion4j.schedule.BetaSchedule;
 import org.diffusion4j.schedule.NoiseSchedule;
@@ -197,30 +194,15 @@ public final class TrainConfig {
      * @throws IllegalArgumentException naming the source, the field and the fix
      */
     public static TrainConfig parse(String json, String source) {
-        JsonObject o;
-        try {
-            JsonElement e = JsonParser.parseString(json);
-            if (!e.isJsonObject()) {
-                throw new IllegalArgumentException(source + ": expected a JSON object");
-            }
-            o = e.getAsJsonObject();
-        } catch (JsonParseException e) {
-            throw new IllegalArgumentException(source + ": not valid JSON (" + e.getMessage() + ")", e);
-        }
-        Set<String> unknown = new TreeSet<>(o.keySet());
-        unknown.removeAll(KEYS);
-        if (!unknown.isEmpty()) {
-            throw new IllegalArgumentException(source + ": unknown field(s) " + unknown + "; known fields: "
-                    + new TreeSet<>(KEYS));
-        }
+        JsonFields f = JsonFields.parse(json, source);
+        f.requireOnly(KEYS);
         Builder b = builder();
         b.source = source;
-        if (!o.has("model") || !o.get("model").isJsonObject()) {
+        if (!f.has("model") || !f.json().get("model").isJsonObject()) {
             throw new IllegalArgumentException(source + ": field \"model\" is missing or not an object; it holds a "
                     + "diffusers UNet2DModel config (block_out_channels, down_block_types, ...)");
         }
-        b.model = o.getAsJsonObject("model");
-        Fields f = new Fields(o, source);
+        b.model = f.json().getAsJsonObject("model");
         b.dataset = f.string("dataset", b.dataset);
         b.randomFlip = f.bool("random_flip", b.randomFlip);
         b.batchSize = f.integer("batch_size", b.batchSize);
@@ -233,21 +215,11 @@ public final class TrainConfig {
         b.maxGradNorm = f.number("max_grad_norm", b.maxGradNorm);
         b.emaDecay = f.number("ema_decay", b.emaDecay);
         b.emaWarmup = f.bool("ema_warmup", b.emaWarmup);
-        String pt = f.string("prediction_type", b.predictionType.diffusersName());
-        try {
-            b.predictionType = PredictionType.parse(pt);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(source + ": field \"prediction_type\": " + e.getMessage(), e);
-        }
+        b.predictionType = f.named("prediction_type", b.predictionType, PredictionType::parse);
         b.lossWeighting = LossWeighting.parse(f.string("loss_weighting", b.lossWeighting.jsonName()), source);
         b.snrGamma = f.number("snr_gamma", b.snrGamma);
         b.pUncond = f.number("p_uncond", b.pUncond);
-        String bs = f.string("beta_schedule", b.betaSchedule.diffusersName());
-        try {
-            b.betaSchedule = BetaSchedule.parse(bs);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(source + ": field \"beta_schedule\": " + e.getMessage(), e);
-        }
+        b.betaSchedule = f.named("beta_schedule", b.betaSchedule, BetaSchedule::parse);
         b.betaStart = f.number("beta_start", b.betaStart);
         b.betaEnd = f.number("beta_end", b.betaEnd);
         b.numTrainTimesteps = f.integer("num_train_timesteps", b.numTrainTimesteps);
@@ -673,7 +645,7 @@ public final class TrainConfig {
                 throw new IllegalArgumentException(source + ": field \"model\" is missing");
             }
             String modelJson = new GsonBuilder().serializeNulls().create().toJson(model);
-            unetConfig = UNet2DConfig.parse(modelJson, source + ", object \"model\"");
+            unetConfig = UNet2DConfigJson.parse(modelJson, source + ", object \"model\"");
             if (dataset == null || dataset.isBlank()) {
                 throw bad("dataset", dataset, "name a data set (fashion-mnist) or an image folder");
             }
@@ -734,69 +706,6 @@ public final class TrainConfig {
                 throw bad("max_consecutive_bad_steps", maxConsecutiveBadSteps, "must be >= 1");
             }
             return new TrainConfig(this);
-        }
-    }
-
-    /** Typed access to the fields of a JSON object, with errors naming the source and field. */
-    private record Fields(JsonObject o, String source) {
-        private JsonPrimitive primitive(String key) {
-            JsonElement e = o.get(key);
-            if (e == null || e.isJsonNull()) {
-                return null;
-            }
-            if (!e.isJsonPrimitive()) {
-                throw new IllegalArgumentException(source + ": field \"" + key + "\" = " + e + " must be a single value");
-            }
-            return e.getAsJsonPrimitive();
-        }
-
-        String string(String key, String fallback) {
-            JsonPrimitive p = primitive(key);
-            if (p == null) {
-                return fallback;
-            }
-            if (!p.isString()) {
-                throw new IllegalArgumentException(source + ": field \"" + key + "\" = " + p + " must be a string");
-            }
-            return p.getAsString();
-        }
-
-        boolean bool(String key, boolean fallback) {
-            JsonPrimitive p = primitive(key);
-            if (p == null) {
-                return fallback;
-            }
-            if (!p.isBoolean()) {
-                throw new IllegalArgumentException(source + ": field \"" + key + "\" = " + p + " must be true or false");
-            }
-            return p.getAsBoolean();
-        }
-
-        double number(String key, double fallback) {
-            JsonPrimitive p = primitive(key);
-            if (p == null) {
-                return fallback;
-            }
-            if (!p.isNumber()) {
-                throw new IllegalArgumentException(source + ": field \"" + key + "\" = " + p + " must be a number");
-            }
-            return p.getAsDouble();
-        }
-
-        long longValue(String key, long fallback) {
-            double d = number(key, fallback);
-            if (d != Math.rint(d) || Math.abs(d) > 1L << 53) {
-                throw new IllegalArgumentException(source + ": field \"" + key + "\" = " + d + " must be an integer");
-            }
-            return o.has(key) && !o.get(key).isJsonNull() ? o.get(key).getAsLong() : fallback;
-        }
-
-        int integer(String key, int fallback) {
-            long v = longValue(key, fallback);
-            if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException(source + ": field \"" + key + "\" = " + v + " is out of range");
-            }
-            return (int) v;
         }
     }
 }

@@ -1,5 +1,7 @@
 package org.diffusion4j.train;
 
+import org.diffusion4j.diffusers.UNet2DConfigJson;
+
 import ai.djl.ndarray.NDArray;
 import java.util.Map;
 import org.diffusion4j.nn.UNet2DModel;
@@ -40,6 +42,6 @@ public final class UNetTrainable implements TrainableModel {
 
     @Override
     public String configJson() {
-        return unet.config().toJson();
+        return UNet2DConfigJson.toJson(unet.config());
     }
 }

@@ -1,5 +1,7 @@
 package org.diffusion4j.hostile;
 
+import org.diffusion4j.diffusers.UNet2DConfigJson;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -53,7 +55,7 @@ enum Parser {
     UNET_CONFIG(List.of(ModelFileException.class, IOException.class)) {
         @Override
         Object parse(Path p) throws IOException {
-            return UNet2DConfig.load(p);
+            return UNet2DConfigJson.read(p);
         }
     };
 

@@ -13,8 +13,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.diffusion4j.diffusers.UNet2DConfigJson;
+import org.diffusion4j.nn.ModelFileException;
 import org.diffusion4j.nn.UNet2DConfig.DownBlockType;
 import org.diffusion4j.nn.UNet2DConfig.UpBlockType;
+import org.diffusion4j.nn.UNet2DConfig;
+import org.diffusion4j.nn.UNet2DModel;
+import org.diffusion4j.nn.UNet2DModelParityTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,7 +30,7 @@ class UNet2DConfigTest {
 
     @Test
     void readsTheDiffusersFixtureConfig() throws IOException {
-        UNet2DConfig c = UNet2DConfig.load(FIXTURE_CONFIG);
+        UNet2DConfig c = UNet2DConfigJson.read(FIXTURE_CONFIG);
         assertEquals(16, c.sampleSize());
         assertEquals(3, c.inChannels());
         assertEquals(3, c.outChannels());
@@ -46,8 +51,8 @@ class UNet2DConfigTest {
 
     @Test
     void writtenJsonHasEveryDiffusersFieldAndReadsBackEqual() throws IOException {
-        UNet2DConfig c = UNet2DConfig.load(FIXTURE_CONFIG);
-        JsonObject written = JsonParser.parseString(c.toJson()).getAsJsonObject();
+        UNet2DConfig c = UNet2DConfigJson.read(FIXTURE_CONFIG);
+        JsonObject written = JsonParser.parseString(UNet2DConfigJson.toJson(c)).getAsJsonObject();
         JsonObject original = JsonParser.parseString(Files.readString(FIXTURE_CONFIG)).getAsJsonObject();
         assertEquals(original.keySet(), written.keySet(), "same field set as diffusers' save_config");
         for (String k : original.keySet()) {
@@ -55,12 +60,12 @@ class UNet2DConfigTest {
                 assertEquals(original.get(k), written.get(k), k);
             }
         }
-        assertEquals(c, UNet2DConfig.parse(c.toJson(), "roundtrip"));
+        assertEquals(c, UNet2DConfigJson.parse(UNet2DConfigJson.toJson(c), "roundtrip"));
     }
 
     @Test
     void missingOptionalFieldsTakeDiffusersDefaults() {
-        UNet2DConfig c = UNet2DConfig.parse("{\"sample_size\": 32, \"block_out_channels\": [64, 128],"
+        UNet2DConfig c = UNet2DConfigJson.parse("{\"sample_size\": 32, \"block_out_channels\": [64, 128],"
                 + "\"down_block_types\": [\"DownBlock2D\", \"AttnDownBlock2D\"],"
                 + "\"up_block_types\": [\"AttnUpBlock2D\", \"UpBlock2D\"]}", "t");
         assertEquals(3, c.inChannels());
@@ -77,7 +82,7 @@ class UNet2DConfigTest {
     @Test
     void legacyDdpmStyleConfigIsAccepted() {
         // google/ddpm-cifar10-32 style: downsample_padding 0, freq_shift 1, no flip, one head, unknown keys ignored
-        UNet2DConfig c = UNet2DConfig.parse("{\"_class_name\": \"UNet2DModel\", \"_diffusers_version\": \"0.0.4\","
+        UNet2DConfig c = UNet2DConfigJson.parse("{\"_class_name\": \"UNet2DModel\", \"_diffusers_version\": \"0.0.4\","
                 + "\"sample_size\": 32, \"block_out_channels\": [128, 256, 256, 256], \"attention_head_dim\": null,"
                 + "\"down_block_types\": [\"DownBlock2D\", \"AttnDownBlock2D\", \"DownBlock2D\", \"DownBlock2D\"],"
                 + "\"up_block_types\": [\"UpBlock2D\", \"UpBlock2D\", \"AttnUpBlock2D\", \"UpBlock2D\"],"
@@ -104,8 +109,8 @@ class UNet2DConfigTest {
     void saveWritesAtomicallyAndLoadsBack(@TempDir Path dir) throws IOException {
         UNet2DConfig c = UNet2DConfig.tiny().toBuilder().optNumClassEmbeds(10).optDropout(0.1).build();
         Path f = dir.resolve("config.json");
-        c.save(f);
-        assertEquals(c, UNet2DConfig.load(f));
+        UNet2DConfigJson.write(c, f);
+        assertEquals(c, UNet2DConfigJson.read(f));
         try (var files = Files.list(dir)) {
             assertEquals(1, files.count(), "no temporary file left behind");
         }
@@ -153,7 +158,7 @@ class UNet2DConfigTest {
         JsonObject o = JsonParser.parseString(text).getAsJsonObject();
         o.add(field, JsonParser.parseString(json));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> UNet2DConfig.parse(o.toString(), "/x/unet/config.json"));
+                () -> UNet2DConfigJson.parse(o.toString(), "/x/unet/config.json"));
         assertTrue(e.getMessage().startsWith("/x/unet/config.json: "), e.getMessage());
         assertTrue(e.getMessage().contains("\"" + field + "\"") || field.equals("block_out_channels"), e.getMessage());
         assertTrue(e.getMessage().contains(expected), e.getMessage());
@@ -164,7 +169,7 @@ class UNet2DConfigTest {
     void requiredFieldsMustBePresent(String field) throws IOException {
         JsonObject o = JsonParser.parseString(Files.readString(FIXTURE_CONFIG)).getAsJsonObject();
         o.remove(field);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> UNet2DConfig.parse(o.toString(), "c.json"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> UNet2DConfigJson.parse(o.toString(), "c.json"));
         assertTrue(e.getMessage().contains("required field \"" + field + "\" is missing"), e.getMessage());
     }
 
@@ -172,12 +177,12 @@ class UNet2DConfigTest {
     void malformedFilesAreRefusedWithTheirPath(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("config.json");
         Files.writeString(f, "{\"sample_size\": 16,");
-        ModelFileException e = assertThrows(ModelFileException.class, () -> UNet2DConfig.load(f));
+        ModelFileException e = assertThrows(ModelFileException.class, () -> UNet2DConfigJson.read(f));
         assertTrue(e.getMessage().startsWith(f + ": not valid JSON"), e.getMessage());
         Files.writeString(f, "[1, 2]");
-        e = assertThrows(ModelFileException.class, () -> UNet2DConfig.load(f));
+        e = assertThrows(ModelFileException.class, () -> UNet2DConfigJson.read(f));
         assertTrue(e.getMessage().contains("expected a JSON object"), e.getMessage());
-        e = assertThrows(ModelFileException.class, () -> UNet2DConfig.load(dir.resolve("nope.json")));
+        e = assertThrows(ModelFileException.class, () -> UNet2DConfigJson.read(dir.resolve("nope.json")));
         assertTrue(e.getMessage().contains("file not found"), e.getMessage());
     }
 
@@ -221,7 +226,7 @@ class UNet2DConfigTest {
         Path f = dir.resolve("config.json");
         Files.writeString(f, o.toString());
         assertTrue(Files.size(f) < 1000);
-        ModelFileException e = assertThrows(ModelFileException.class, () -> UNet2DConfig.load(f));
+        ModelFileException e = assertThrows(ModelFileException.class, () -> UNet2DConfigJson.read(f));
         String m = e.getMessage();
         assertTrue(m.startsWith(f + ": this configuration has " + n + " parameters, more than the limit of "
                 + UNet2DConfig.DEFAULT_MAX_PARAMETERS + " (14.3 GiB of float32 weights, the limit is 2.0 GiB)"), m);
@@ -237,7 +242,7 @@ class UNet2DConfigTest {
             o.add("down_block_types", JsonParser.parseString("[\"DownBlock2D\", \"DownBlock2D\", \"DownBlock2D\"]"));
             o.add("up_block_types", JsonParser.parseString("[\"UpBlock2D\", \"UpBlock2D\", \"UpBlock2D\"]"));
             Files.writeString(f, o.toString());
-            UNet2DConfig.load(f);
+            UNet2DConfigJson.read(f);
         });
         assertTrue(e.getMessage().contains("block_out_channels [4096, 4096, 4096]")
                 && !e.getMessage().contains("num_class_embeds"), e.getMessage());

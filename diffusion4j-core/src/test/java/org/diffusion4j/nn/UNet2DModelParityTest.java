@@ -1,5 +1,7 @@
 package org.diffusion4j.nn;
 
+import org.diffusion4j.diffusers.UNet2DFolder;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,7 +42,7 @@ class UNet2DModelParityTest {
     static void runForward() throws IOException {
         threads = IntraOpThreads.useOne();
         manager = NDManager.newBaseManager();
-        model = UNet2DModel.load(UNET, manager);
+        model = UNet2DFolder.load(UNET, manager);
         io = SafeTensors.read(FIXTURES.resolve("reference/unet_io.safetensors"));
         intermediates = SafeTensors.read(FIXTURES.resolve("reference/unet_intermediates.safetensors"));
         recorded = new LinkedHashMap<>();

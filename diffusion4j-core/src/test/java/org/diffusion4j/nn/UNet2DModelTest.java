@@ -1,5 +1,9 @@
 package org.diffusion4j.nn;
 
+import org.diffusion4j.diffusers.UNet2DConfigJson;
+
+import org.diffusion4j.diffusers.UNet2DFolder;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -84,7 +88,7 @@ class UNet2DModelTest {
 
     @Test
     void parameterNamesAndShapesAreDiffusers() throws IOException {
-        UNet2DConfig c = UNet2DConfig.load(UNET.resolve("config.json"));
+        UNet2DConfig c = UNet2DConfigJson.read(UNET.resolve("config.json"));
         Map<String, Shape> shapes = UNet2DModel.parameterShapes(c);
         SafeTensors weights = SafeTensors.read(UNET.resolve("diffusion_pytorch_model.safetensors"));
         assertEquals(weights.names(), new java.util.TreeSet<>(shapes.keySet()), "exactly diffusers' state-dict keys");
@@ -148,13 +152,13 @@ class UNet2DModelTest {
     void saveThenLoadIsBitIdentical(@TempDir Path dir) throws IOException {
         UNet2DConfig c = micro().toBuilder().optNumClassEmbeds(3).build();
         try (UNet2DModel model = UNet2DModel.create(c, manager, 7)) {
-            model.save(dir.resolve("unet"));
+            UNet2DFolder.save(model, dir.resolve("unet"));
             SafeTensors st = SafeTensors.read(dir.resolve("unet/diffusion_pytorch_model.safetensors"));
             assertEquals(Map.of("format", "pt"), st.metadata());
             assertTrue(st.names().stream().allMatch(n -> st.info(n).dtype() == org.diffusion4j.io.DType.F32));
             String json = Files.readString(dir.resolve("unet/config.json"));
             assertTrue(json.contains("\"_class_name\": \"UNet2DModel\""), json);
-            try (UNet2DModel back = UNet2DModel.load(dir.resolve("unet"), manager); NDManager step = manager.newSubManager()) {
+            try (UNet2DModel back = UNet2DFolder.load(dir.resolve("unet"), manager); NDManager step = manager.newSubManager()) {
                 assertEquals(c, back.config());
                 assertEquals(new ArrayList<>(model.parameters().keySet()), new ArrayList<>(back.parameters().keySet()));
                 for (String name : model.parameters().keySet()) {
@@ -185,7 +189,7 @@ class UNet2DModelTest {
             }
             SafeTensors.write(legacy.resolve("diffusion_pytorch_model.safetensors"), renamed, Map.of("format", "pt"));
             assertEquals(6 * 4 * 2, mapped, "6 attention blocks × 4 linear layers × (weight, bias)");
-            try (UNet2DModel model = UNet2DModel.load(legacy, manager)) {
+            try (UNet2DModel model = UNet2DFolder.load(legacy, manager)) {
                 NDArray out = model.forward(fixtureIo("sample", m), fixtureIo("timestep", m));
                 double err = UNet2DModelParityTest.maxAbsDiff(fixtureIo("out", m).toFloatArray(), out.toFloatArray());
                 assertTrue(err <= 1e-4, "legacy-named weights give the diffusers output, err " + err);
@@ -206,7 +210,7 @@ class UNet2DModelTest {
             w.put("extra.weight", m.zeros(new Shape(2)));
             w.put("conv_out.weight", m.zeros(new Shape(3, 16, 1, 1)));
             SafeTensors.write(bad.resolve("diffusion_pytorch_model.safetensors"), w, Map.of());
-            ModelFileException e = assertThrows(ModelFileException.class, () -> UNet2DModel.load(bad, manager));
+            ModelFileException e = assertThrows(ModelFileException.class, () -> UNet2DFolder.load(bad, manager));
             String msg = e.getMessage();
             assertTrue(msg.contains("2 missing tensors: conv_in.bias, mid_block.attentions.0.to_q.weight"), msg);
             assertTrue(msg.contains("1 unexpected tensors: extra.weight"), msg);
@@ -219,12 +223,12 @@ class UNet2DModelTest {
     void pickleOnlyFolderIsRefusedWithTheConversionCommand(@TempDir Path dir) throws IOException {
         Files.copy(UNET.resolve("config.json"), dir.resolve("config.json"));
         Files.write(dir.resolve("diffusion_pytorch_model.bin"), new byte[] {(byte) 0x80, 2});
-        ModelFileException e = assertThrows(ModelFileException.class, () -> UNet2DModel.load(dir, manager));
+        ModelFileException e = assertThrows(ModelFileException.class, () -> UNet2DFolder.load(dir, manager));
         assertTrue(e.getMessage().contains("[diffusion_pytorch_model.bin]"), e.getMessage());
         assertTrue(e.getMessage().contains("use_safetensors=False).save_pretrained("), e.getMessage());
         assertTrue(e.getMessage().contains("safe_serialization=True"), e.getMessage());
         Files.delete(dir.resolve("config.json"));
-        e = assertThrows(ModelFileException.class, () -> UNet2DModel.load(dir, manager));
+        e = assertThrows(ModelFileException.class, () -> UNet2DFolder.load(dir, manager));
         assertTrue(e.getMessage().contains("config.json: file not found"), e.getMessage());
     }
 
@@ -356,7 +360,7 @@ class UNet2DModelTest {
 
     @Test
     void forwardLeavesNothingInTheModelManager() throws IOException {
-        try (NDManager parent = manager.newSubManager(); UNet2DModel model = UNet2DModel.load(UNET, parent)) {
+        try (NDManager parent = manager.newSubManager(); UNet2DModel model = UNet2DFolder.load(UNET, parent)) {
             int before = parent.getManagedArrays().size();
             for (int i = 0; i < 3; i++) {
                 try (NDManager step = parent.newSubManager()) {

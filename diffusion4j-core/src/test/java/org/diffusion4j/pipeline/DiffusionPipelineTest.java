@@ -1,5 +1,7 @@
 package org.diffusion4j.pipeline;
 
+import org.diffusion4j.diffusers.UNet2DFolder;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -61,7 +63,7 @@ class DiffusionPipelineTest {
                 .optLayersPerBlock(1).optNormNumGroups(4).optAttentionHeadDim(null).optNumClassEmbeds(numClassEmbeds)
                 .build();
         try (NDManager m = NDManager.newBaseManager(); UNet2DModel unet = UNet2DModel.create(config, m, 11)) {
-            unet.save(folder.unetDir());
+            UNet2DFolder.save(unet, folder.unetDir());
         }
         Files.createDirectories(folder.schedulerConfigFile().getParent());
         SchedulerConfig.ddpmDefaults(BetaSchedule.LINEAR, 100, 1e-4, 0.02, PredictionType.EPSILON).write(folder.schedulerConfigFile());

@@ -1,5 +1,7 @@
 package org.diffusion4j.sampling;
 
+import org.diffusion4j.diffusers.UNet2DFolder;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -185,7 +187,7 @@ class EulerTest {
         SchedulerConfig cfg = config(loop);
         SafeTensors schedulers = SafeTensors.read(REF.resolve("schedulers.safetensors"));
         try (NDManager m = NDManager.newBaseManager();
-                UNet2DModel unet = UNet2DModel.load(REF.resolveSibling("unet"), m)) {
+                UNet2DModel unet = UNet2DFolder.load(REF.resolveSibling("unet"), m)) {
             Denoiser network = Denoiser.of(cfg.predictionType(), unet::predict);
             NDArray x0 = sampler(cfg, steps).sample(network, schedulers.toNDArray("x_T", m), NoiseSource.seeded(0), SamplingListener.NONE);
             NDArray reference = schedulers.toNDArray(loop + "/x_0", m);

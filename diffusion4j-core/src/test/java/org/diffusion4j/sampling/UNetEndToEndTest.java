@@ -1,5 +1,7 @@
 package org.diffusion4j.sampling;
 
+import org.diffusion4j.diffusers.UNet2DFolder;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,7 +45,7 @@ class UNetEndToEndTest {
     @BeforeAll
     static void load() throws IOException {
         manager = NDManager.newBaseManager();
-        unet = UNet2DModel.load(FIXTURES.resolve("unet"), manager);
+        unet = UNet2DFolder.load(FIXTURES.resolve("unet"), manager);
         schedulers = SafeTensors.read(REF.resolve("schedulers.safetensors"));
     }
 

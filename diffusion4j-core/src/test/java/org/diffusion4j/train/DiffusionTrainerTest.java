@@ -1,5 +1,7 @@
 package org.diffusion4j.train;
 
+import org.diffusion4j.diffusers.UNet2DConfigJson;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -633,7 +635,7 @@ class DiffusionTrainerTest {
         ModelFolder folder = new ModelFolder(tmp);
         assertEquals(names, folder.readClassNames());
         assertEquals(ModelFolder.ddpmModelIndexJson(names), Files.readString(folder.modelIndexFile()));
-        UNet2DConfig unet = UNet2DConfig.load(folder.unetConfigFile());
+        UNet2DConfig unet = UNet2DConfigJson.read(folder.unetConfigFile());
         assertEquals(names.size() + 1, unet.numClassEmbeds(), "id2label names the real classes; the last id is the null class");
         folder.requireDiffusersLayout();
         assertEquals(0.5, TrainingCheckpoint.readConfig(tmp.resolve("training/step-4")).pUncond(), 0.0);

@@ -1,5 +1,7 @@
 package org.diffusion4j.train;
 
+import org.diffusion4j.diffusers.UNet2DFolder;
+
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -94,7 +96,7 @@ class SoakTest {
     /** Loads the exported model from disk and draws 4 images with {@code samplerName} in 10 steps. */
     private static void sample(ModelFolder folder, TrainConfig config, String samplerName, long round, NDManager base,
             Path tmp) throws IOException {
-        try (NDManager m = base.newSubManager(); UNet2DModel unet = UNet2DModel.load(folder.unetDir(), m)) {
+        try (NDManager m = base.newSubManager(); UNet2DModel unet = UNet2DFolder.load(folder.unetDir(), m)) {
             Sampler sampler = Samplers.create(samplerName, config.noiseSchedule(), SamplerOptions.ofSteps(10));
             NoiseSource noise = NoiseSource.seeded(round);
             NDArray xT = noise.normal(m, new Shape(4, 1, 16, 16), Long.MAX_VALUE);
