@@ -8,11 +8,11 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.diffusion4j.data.Batcher;
 import org.diffusion4j.data.Datasets;
 import org.diffusion4j.data.ImageDataset;
+import org.diffusion4j.data.ImageFiles;
 import org.diffusion4j.data.Split;
 import org.diffusion4j.diffusers.SchedulerConfig;
 import org.diffusion4j.diffusion.GaussianDiffusion;
@@ -198,25 +198,13 @@ final class ForwardCommand implements Callable<Integer> {
     record Image(float[] values, int c, int h, int w, String description) {
 
         static Image read(Path file) throws IOException {
-            List<BufferedImage> list = List.of(ImageFiles.read(file));
-            BufferedImage img = list.get(0);
-            int c = img.getRaster().getNumBands() == 1 ? 1 : 3;
-            int h = img.getHeight();
-            int w = img.getWidth();
+            ImageFiles.Decoded img = ImageFiles.read(file, ImageFiles.DEFAULT_MAX_SIDE);
+            int c = img.channels();
+            int h = img.height();
+            int w = img.width();
             float[] v = new float[c * h * w];
-            for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
-                    if (c == 1) {
-                        int g = img.getRaster().getSample(x, y, 0);
-                        int max = (1 << img.getColorModel().getComponentSize(0)) - 1;
-                        v[y * w + x] = Batcher.toModelRange((int) Math.round(g * 255.0 / max));
-                    } else {
-                        int rgb = img.getRGB(x, y);
-                        v[y * w + x] = Batcher.toModelRange(rgb >> 16 & 0xff);
-                        v[h * w + y * w + x] = Batcher.toModelRange(rgb >> 8 & 0xff);
-                        v[2 * h * w + y * w + x] = Batcher.toModelRange(rgb & 0xff);
-                    }
-                }
+            for (int i = 0; i < v.length; i++) {
+                v[i] = Batcher.toModelRange(img.planes()[i] & 0xff);
             }
             return new Image(v, c, h, w, file + " (" + w + "x" + h + (c == 1 ? " gray" : " RGB") + ")");
         }

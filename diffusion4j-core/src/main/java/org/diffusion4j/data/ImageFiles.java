@@ -15,8 +15,33 @@ import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
 /** Reading one image file safely: header first, size checks, then pixels as uint8 planes. */
-final class ImageFiles {
+public final class ImageFiles {
     private ImageFiles() {
+    }
+
+    /** The default limit on an image's width and height. */
+    public static final int DEFAULT_MAX_SIDE = 4096;
+
+    /**
+     * A decoded image: uint8 planes (CHW), one for a gray source and three (RGB) for any other.
+     *
+     * @param planes channels · height · width bytes
+     */
+    public record Decoded(byte[] planes, int channels, int width, int height) {}
+
+    /**
+     * Reads one image file (PNG, JPEG, …) given by a user: its declared size is checked against
+     * {@code maxSide} before any pixel is decoded, and a corrupt file is a {@link DatasetException}
+     * naming it. Gray sources stay gray; colour (and palette) sources become RGB.
+     */
+    public static Decoded read(Path file, int maxSide) throws DatasetException {
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            throw new DatasetException(file + ": no such image file");
+        }
+        int[] size = new int[2];
+        BufferedImage image = decodeImage(file, maxSide, (w, h) -> {}, size);
+        int channels = isGray(image) ? 1 : 3;
+        return new Decoded(planes(image, channels), channels, size[0], size[1]);
     }
 
     /** Called with the declared size after the header is read and before any pixel is decoded. */
@@ -33,6 +58,10 @@ final class ImageFiles {
      * @param size receives {width, height}
      */
     static byte[] decode(Path file, int channels, int maxSide, SizeCheck check, int[] size) throws DatasetException {
+        return planes(decodeImage(file, maxSide, check, size), channels);
+    }
+
+    private static BufferedImage decodeImage(Path file, int maxSide, SizeCheck check, int[] size) throws DatasetException {
         try (ImageInputStream iis = ImageIO.createImageInputStream(file.toFile())) {
             if (iis == null) {
                 throw new DatasetException(file + ": cannot be opened for reading");
@@ -60,7 +89,7 @@ final class ImageFiles {
                 }
                 size[0] = width;
                 size[1] = height;
-                return planes(image, channels);
+                return image;
             } finally {
                 reader.dispose();
             }
@@ -88,8 +117,7 @@ final class ImageFiles {
         int plane = w * h;
         byte[] out = new byte[channels * plane];
         ColorModel cm = image.getColorModel();
-        boolean gray = !(cm instanceof IndexColorModel) && cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY;
-        if (gray) {
+        if (isGray(image)) {
             Raster raster = image.getRaster();
             double max = (1 << cm.getComponentSize(0)) - 1;
             int[] row = new int[w];
@@ -122,5 +150,11 @@ final class ImageFiles {
             }
         }
         return out;
+    }
+
+    /** Whether the image is stored as gray levels (not a palette, not colour). */
+    private static boolean isGray(BufferedImage image) {
+        ColorModel cm = image.getColorModel();
+        return !(cm instanceof IndexColorModel) && cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY;
     }
 }

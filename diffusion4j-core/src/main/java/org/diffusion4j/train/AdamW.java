@@ -114,8 +114,8 @@ public final class AdamW {
         if (updateCount < 0) {
             throw new IllegalArgumentException("update count must be >= 0, got " + updateCount);
         }
-        Tensors.copyInto(firstMoments, first, "AdamW first moment");
-        Tensors.copyInto(secondMoments, second, "AdamW second moment");
+        TensorMaps.copyInto(firstMoments, first, "AdamW first moment");
+        TensorMaps.copyInto(secondMoments, second, "AdamW second moment");
         updates = updateCount;
     }
 

@@ -102,7 +102,7 @@ public final class DiffusionTrainer {
      * @param skipped whether the update was skipped
      * @param reason why it was skipped, or null
      */
-    public record StepResult(long step, double loss, double gradNorm, boolean skipped, String reason) {}
+    public record StepReport(long step, double loss, double gradNorm, boolean skipped, String reason) {}
 
     /**
      * The outcome of {@link #train}.
@@ -184,9 +184,9 @@ public final class DiffusionTrainer {
     // ------------------------------------------------------------------ one step
 
     /** Runs the step with index {@link #step()} and advances it. */
-    public StepResult trainStep() {
+    public StepReport trainStep() {
         long s = step;
-        StepResult result;
+        StepReport result;
         long t0;
         try (NDManager sub = manager.newSubManager()) {
             try {
@@ -224,7 +224,7 @@ public final class DiffusionTrainer {
         return out;
     }
 
-    private StepResult runStep(long s, NDManager sub) {
+    private StepReport runStep(long s, NDManager sub) {
         long t0 = System.nanoTime();
         NDList batch = data.batchAt(sub, s);
         NDArray x0 = batch.get(0);
@@ -259,7 +259,7 @@ public final class DiffusionTrainer {
         double lossValue = loss.getFloat();
         t0 = lap(Phase.BACKWARD, t0);
         if (!Double.isFinite(lossValue)) {
-            return new StepResult(s, lossValue, Double.NaN, true, "loss is " + lossValue);
+            return new StepReport(s, lossValue, Double.NaN, true, "loss is " + lossValue);
         }
         Map<String, NDArray> gradients = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
@@ -269,7 +269,7 @@ public final class DiffusionTrainer {
         }
         double gradNorm = GradientClipping.globalNorm(gradients.values(), sub);
         if (!Double.isFinite(gradNorm)) {
-            return new StepResult(s, lossValue, gradNorm, true, "gradient norm is " + gradNorm);
+            return new StepReport(s, lossValue, gradNorm, true, "gradient norm is " + gradNorm);
         }
         GradientClipping.clip(gradients.values(), gradNorm, config.maxGradNorm());
         t0 = lap(Phase.GRADIENTS, t0);
@@ -277,7 +277,7 @@ public final class DiffusionTrainer {
         t0 = lap(Phase.OPTIMIZER, t0);
         ema.update(parameters, sub);
         lap(Phase.EMA, t0);
-        return new StepResult(s, lossValue, gradNorm, false, null);
+        return new StepReport(s, lossValue, gradNorm, false, null);
     }
 
     // ------------------------------------------------------------------ the loop
@@ -314,7 +314,7 @@ public final class DiffusionTrainer {
         try {
             while (step < untilStep && System.nanoTime() < deadline && !stopRequested) {
                 long t0 = System.nanoTime();
-                StepResult r = trainStep();
+                StepReport r = trainStep();
                 throughput.add(System.nanoTime() - t0);
                 if (r.skipped()) {
                     String message = "step " + r.step() + " skipped: " + r.reason() + " (" + consecutiveBadSteps
@@ -361,7 +361,7 @@ public final class DiffusionTrainer {
                 lastCheckpoint);
     }
 
-    private String divergedMessage(StepResult r) {
+    private String divergedMessage(StepReport r) {
         String last = lastCheckpoint != null ? "the last good checkpoint " + lastCheckpoint + " (step "
                 + lastCheckpointStep + ") is intact" : "no checkpoint was written in this session";
         return "training stopped at step " + step + ": " + consecutiveBadSteps + " consecutive steps had a non-finite "
@@ -450,7 +450,7 @@ public final class DiffusionTrainer {
                     + "an uninterrupted one");
         }
         try {
-            Tensors.copyInto(parameters, c.parameters(), dir.resolve(TrainingCheckpoint.MODEL).toString());
+            TensorMaps.copyInto(parameters, c.parameters(), dir.resolve(TrainingCheckpoint.MODEL).toString());
             ema.restore(c.state().emaUpdates(), c.emaWeights());
             optimizer.restore(c.state().optimizerUpdates(), c.firstMoments(), c.secondMoments());
         } catch (IllegalArgumentException e) {

@@ -83,7 +83,7 @@ public final class Ema {
         if (updateCount < 0) {
             throw new IllegalArgumentException("EMA update count must be >= 0, got " + updateCount);
         }
-        Tensors.copyInto(shadow, values, "EMA weights");
+        TensorMaps.copyInto(shadow, values, "EMA weights");
         updates = updateCount;
     }
 }

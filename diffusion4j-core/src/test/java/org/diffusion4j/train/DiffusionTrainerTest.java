@@ -98,7 +98,7 @@ class DiffusionTrainerTest {
     }
 
     static Map<String, float[]> snapshot(Map<String, NDArray> arrays) {
-        return Tensors.toFloats(arrays);
+        return TensorMaps.toFloats(arrays);
     }
 
     static void assertSameArrays(Map<String, float[]> a, Map<String, float[]> b, String what) {
@@ -232,7 +232,7 @@ class DiffusionTrainerTest {
             Map<String, float[]> e = snapshot(run.trainer.ema().weights());
             Map<String, float[]> m = snapshot(run.trainer.optimizer().firstMoments());
             Map<String, float[]> v = snapshot(run.trainer.optimizer().secondMoments());
-            DiffusionTrainer.StepResult r = run.trainer.trainStep();
+            DiffusionTrainer.StepReport r = run.trainer.trainStep();
             assertTrue(r.skipped());
             assertTrue(Double.isNaN(r.loss()));
             assertEquals(1, run.trainer.skippedSteps());
@@ -244,7 +244,7 @@ class DiffusionTrainerTest {
             assertEquals(4, run.trainer.optimizer().updates());
             assertEquals(4, run.trainer.ema().updates());
             // Training goes on with finite gradients (the NaN gradient was not accumulated).
-            DiffusionTrainer.StepResult next = run.trainer.trainStep();
+            DiffusionTrainer.StepReport next = run.trainer.trainStep();
             assertFalse(next.skipped());
             assertTrue(Double.isFinite(next.gradNorm()));
             assertEquals(0, run.trainer.consecutiveBadSteps());
@@ -682,7 +682,7 @@ class DiffusionTrainerTest {
             assertTrue(messages.stream().noneMatch(m -> m.contains("changed training config")), messages.toString());
             long[] labels = alternating(config.batchSize());
             assertSame(labels, t.conditioningLabels(3065, labels));
-            DiffusionTrainer.StepResult r = t.trainStep();
+            DiffusionTrainer.StepReport r = t.trainStep();
             assertFalse(r.skipped());
             assertTrue(r.loss() < 0.5, "a trained model's loss, got " + r.loss());
             assertEquals(1, model.labels.size());

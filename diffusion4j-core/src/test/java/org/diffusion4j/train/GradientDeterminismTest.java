@@ -60,7 +60,7 @@ class GradientDeterminismTest {
                         grad.attach(step);
                         g.put(name, grad);
                     });
-                    gradients.add(Tensors.toFloats(g));
+                    gradients.add(TensorMaps.toFloats(g));
                 } finally {
                     parameters.values().forEach(p -> JniUtils.zeroGrad((PtNDArray) p));
                 }

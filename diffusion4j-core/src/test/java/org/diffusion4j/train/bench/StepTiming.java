@@ -16,7 +16,7 @@ public final class StepTiming {
             DiffusionTrainer t = DiffusionTrainer.builder(c, model, data).build();
             for (int i = 0; i < steps; i++) {
                 long t0 = System.nanoTime();
-                DiffusionTrainer.StepResult r = t.trainStep();
+                DiffusionTrainer.StepReport r = t.trainStep();
                 long dt = System.nanoTime() - t0;
                 System.out.printf("step %d loss %.4f %.0f ms %.1f img/s%n", i, r.loss(), dt / 1e6, c.batchSize() / (dt / 1e9));
             }

@@ -7,9 +7,9 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /** Copying named float32 tensors between NDArrays and Java arrays, with name and size checks. */
-final class Tensors {
+final class TensorMaps {
 
-    private Tensors() {}
+    private TensorMaps() {}
 
     /**
      * Copies {@code values} into the live arrays of {@code targets} (in place), after checking that
