@@ -1,7 +1,6 @@
 package org.diffusion4j.cli;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
@@ -10,11 +9,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import org.diffusion4j.data.Batch;
 import org.diffusion4j.diffusion.NoiseSource;
 import org.diffusion4j.train.DiffusionTrainer;
 import org.diffusion4j.train.TrainConfig;
-import org.diffusion4j.train.TrainingData;
 import org.diffusion4j.train.Training;
+import org.diffusion4j.train.TrainingData;
 import org.diffusion4j.train.UNetTrainable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -167,9 +167,8 @@ public final class BenchCommand implements Callable<Integer> {
         }
 
         @Override
-        public NDList batchAt(NDManager manager, long step) {
-            return new NDList(manager.create(x0, new Shape(batch, channels, size, size)),
-                    manager.create(new long[batch]));
+        public Batch batchAt(NDManager manager, long step) {
+            return Batch.of(manager.create(x0, new Shape(batch, channels, size, size)), manager.create(new long[batch]), step);
         }
     }
 }

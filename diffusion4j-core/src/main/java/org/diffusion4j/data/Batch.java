@@ -13,6 +13,15 @@ public final class Batch implements AutoCloseable {
     private final long epoch;
     private final int[] indices;
 
+    /**
+     * A batch made elsewhere (synthetic data, a fixed benchmark batch): images float32 (B, C, H, W) and labels
+     * int64 (B) of global step {@code step}; its indices are 0..B−1 and its epoch 0.
+     */
+    public static Batch of(NDArray images, NDArray labels, long step) {
+        int b = Math.toIntExact(images.getShape().get(0));
+        return new Batch(images, labels, step, 0, java.util.stream.IntStream.range(0, b).toArray());
+    }
+
     Batch(NDArray images, NDArray labels, long step, long epoch, int[] indices) {
         this.images = images;
         this.labels = labels;

@@ -1,6 +1,5 @@
 package org.diffusion4j.train;
 
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import org.diffusion4j.data.Batch;
 import org.diffusion4j.data.Batcher;
@@ -61,8 +60,7 @@ public final class BatcherData implements TrainingData {
     }
 
     @Override
-    public NDList batchAt(NDManager manager, long step) {
-        Batch b = batcher.batchAt(manager, step);
-        return new NDList(b.images(), b.labels());
+    public Batch batchAt(NDManager manager, long step) {
+        return batcher.batchAt(manager, step);
     }
 }

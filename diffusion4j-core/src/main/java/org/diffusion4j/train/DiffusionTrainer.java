@@ -2,7 +2,6 @@ package org.diffusion4j.train;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -11,6 +10,7 @@ import ai.djl.training.GradientCollector;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.diffusion4j.data.Batch;
 import org.diffusion4j.diffusers.ModelFolder;
 import org.diffusion4j.diffusion.GaussianDiffusion;
 import org.diffusion4j.diffusion.Losses;
@@ -209,10 +211,21 @@ public final class DiffusionTrainer {
         return result;
     }
 
-    private long lap(Phase phase, long since) {
-        long now = System.nanoTime();
-        phaseNanos[phase.ordinal()] += now - since;
-        return now;
+    /** Runs {@code work} and adds its wall time to {@code phase}'s share of the profile. */
+    private <T> T timed(Phase phase, Supplier<T> work) {
+        long t0 = System.nanoTime();
+        try {
+            return work.get();
+        } finally {
+            phaseNanos[phase.ordinal()] += System.nanoTime() - t0;
+        }
+    }
+
+    private void timed(Phase phase, Runnable work) {
+        timed(phase, () -> {
+            work.run();
+            return null;
+        });
     }
 
     /** Seconds spent in each phase of the steps run by this trainer (a profile of where time goes). */
@@ -224,60 +237,75 @@ public final class DiffusionTrainer {
         return out;
     }
 
+    /**
+     * One step of Algorithm 1 of Ho et al. 2020: x₀ ~ q(x₀), t ~ U{0..T−1}, ε ~ N(0, I), and a gradient step
+     * on ‖target − ε_θ(x_t, t)‖² with x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε (Eq. 4); the target is ε, x₀ or v by the
+     * prediction type, optionally Min-SNR weighted. Then the global-norm clip, AdamW and the EMA. A step whose
+     * loss or gradient norm is not finite changes nothing and is reported as skipped.
+     */
     private StepReport runStep(long s, NDManager sub) {
-        long t0 = System.nanoTime();
-        NDList batch = data.batchAt(sub, s);
-        NDArray x0 = batch.get(0);
-        NDArray labels = null;
-        if (model.isClassConditional()) {
-            labels = sub.create(conditioningLabels(s, batch.get(1).toLongArray()));
+        Noised n = timed(Phase.DATA, () -> noised(s, sub));
+        NDArray loss;
+        double lossValue;
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            loss = timed(Phase.FORWARD, () -> loss(s, n));
+            lossValue = timed(Phase.BACKWARD, () -> {
+                collector.backward(loss);
+                return (double) loss.getFloat();
+            });
         }
+        if (!Double.isFinite(lossValue)) {
+            return new StepReport(s, lossValue, Double.NaN, true, "loss is " + lossValue);
+        }
+        Map<String, NDArray> gradients = timed(Phase.GRADIENTS, () -> gradients(sub));
+        double gradNorm = timed(Phase.GRADIENTS, () -> GradientClipping.globalNorm(gradients.values(), sub));
+        if (!Double.isFinite(gradNorm)) {
+            return new StepReport(s, lossValue, gradNorm, true, "gradient norm is " + gradNorm);
+        }
+        timed(Phase.GRADIENTS, () -> GradientClipping.clip(gradients.values(), gradNorm, config.maxGradNorm()));
+        timed(Phase.OPTIMIZER, () -> optimizer.update(parameters, gradients, config.learningRateAt(s), sub));
+        timed(Phase.EMA, () -> ema.update(parameters, sub));
+        return new StepReport(s, lossValue, gradNorm, false, null);
+    }
+
+    /** What the network sees at one step: x_t, t, the class labels (or null) and what it must predict. */
+    private record Noised(NDArray xt, NDArray timesteps, NDArray labels, NDArray target, double[] weights) {}
+
+    /** Lines 2–4 of Algorithm 1 for step {@code s}: the batch x₀, t, ε and x_t, each from its own seeded stream. */
+    private Noised noised(long s, NDManager sub) {
+        Batch batch = data.batchAt(sub, s);
+        NDArray x0 = batch.images();
+        NDArray labels = model.isClassConditional() ? sub.create(conditioningLabels(s, batch.labels().toLongArray())) : null;
         int b = Math.toIntExact(x0.getShape().get(0));
         long[] t = timestepsAt(s, b);
-        int[] ti = new int[b];
-        for (int i = 0; i < b; i++) {
-            ti[i] = (int) t[i];
-        }
+        int[] ti = Arrays.stream(t).mapToInt(Math::toIntExact).toArray();
         NDArray epsilon = noise.normal(sub, x0.getShape(), s);
         NDArray xt = diffusion.qSample(x0, ti, epsilon); // Eq. 4 of Ho et al. 2020
         NDArray target = diffusion.trainingTarget(config.predictionType(), x0, epsilon, ti);
         double[] weights = config.lossWeighting() == TrainConfig.LossWeighting.MIN_SNR
                 ? diffusion.minSnrWeights(ti, config.snrGamma(), config.predictionType()) : null;
-        NDArray timesteps = sub.create(t, new Shape(b));
+        return new Noised(xt, sub.create(t, new Shape(b)), labels, target, weights);
+    }
+
+    /** The training forward and the batch-mean loss (dropout seeded from the step, so a resume repeats it). */
+    private NDArray loss(long s, Noised n) {
         Engine.getInstance().setRandomSeed((int) streamSeed(config.seed(), STREAM_DROPOUT, s));
         model.setTraining(true);
-        NDArray loss;
-        t0 = lap(Phase.DATA, t0);
-        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            NDArray prediction = model.forward(xt, timesteps, labels);
-            NDArray perSample = weights == null ? Losses.lossSimple(prediction, target)
-                    : Losses.lossSimple(prediction, target, weights);
-            loss = perSample.mean();
-            t0 = lap(Phase.FORWARD, t0);
-            collector.backward(loss);
-        }
-        double lossValue = loss.getFloat();
-        t0 = lap(Phase.BACKWARD, t0);
-        if (!Double.isFinite(lossValue)) {
-            return new StepReport(s, lossValue, Double.NaN, true, "loss is " + lossValue);
-        }
+        NDArray prediction = model.forward(n.xt(), n.timesteps(), n.labels());
+        NDArray perSample = n.weights() == null ? Losses.lossSimple(prediction, n.target())
+                : Losses.lossSimple(prediction, n.target(), n.weights());
+        return perSample.mean();
+    }
+
+    /** The parameters' gradients, moved into the step's manager. */
+    private Map<String, NDArray> gradients(NDManager sub) {
         Map<String, NDArray> gradients = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
             NDArray g = e.getValue().getGradient();
             g.attach(sub);
             gradients.put(e.getKey(), g);
         }
-        double gradNorm = GradientClipping.globalNorm(gradients.values(), sub);
-        if (!Double.isFinite(gradNorm)) {
-            return new StepReport(s, lossValue, gradNorm, true, "gradient norm is " + gradNorm);
-        }
-        GradientClipping.clip(gradients.values(), gradNorm, config.maxGradNorm());
-        t0 = lap(Phase.GRADIENTS, t0);
-        optimizer.update(parameters, gradients, config.learningRateAt(s), sub);
-        t0 = lap(Phase.OPTIMIZER, t0);
-        ema.update(parameters, sub);
-        lap(Phase.EMA, t0);
-        return new StepReport(s, lossValue, gradNorm, false, null);
+        return gradients;
     }
 
     // ------------------------------------------------------------------ the loop

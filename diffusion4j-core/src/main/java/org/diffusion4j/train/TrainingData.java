@@ -1,7 +1,7 @@
 package org.diffusion4j.train;
 
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import org.diffusion4j.data.Batch;
 
 /**
  * The training images as batches, each a pure function of the global step (and the data seed), so
@@ -32,5 +32,5 @@ public interface TrainingData {
      * The batch of global step {@code step}: images float32 (B, C, H, W) in [-1, 1] and labels
      * int64 (B) (-1 when unlabeled), created in {@code manager}.
      */
-    NDList batchAt(NDManager manager, long step);
+    Batch batchAt(NDManager manager, long step);
 }

@@ -1,7 +1,5 @@
 package org.diffusion4j.train;
 
-import org.diffusion4j.diffusers.UNet2DConfigJson;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import java.io.IOException;
@@ -23,7 +20,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongPredicate;
+import org.diffusion4j.data.Batch;
 import org.diffusion4j.diffusers.ModelFolder;
+import org.diffusion4j.diffusers.UNet2DConfigJson;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.nn.UNet2DConfig;
 import org.junit.jupiter.api.Tag;
@@ -475,7 +474,7 @@ class DiffusionTrainerTest {
             }
 
             @Override
-            public NDList batchAt(NDManager manager, long step) {
+            public Batch batchAt(NDManager manager, long step) {
                 return data.batchAt(manager, step);
             }
         };
@@ -621,7 +620,7 @@ class DiffusionTrainerTest {
             for (int s = 0; s < steps; s++) {
                 long[] batchLabels;
                 try (NDManager sub = manager.newSubManager()) {
-                    batchLabels = data.batchAt(sub, s).get(1).toLongArray();
+                    batchLabels = data.batchAt(sub, s).labels().toLongArray();
                 }
                 long[] seen = model.labels.get(s);
                 assertArrayEquals(t.conditioningLabels(s, batchLabels), seen, "labels the network saw at step " + s);

@@ -1,10 +1,10 @@
 package org.diffusion4j.train;
 
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.SplittableRandom;
 import java.util.function.LongPredicate;
+import org.diffusion4j.data.Batch;
 
 /**
  * Structured synthetic images for tests: each image is a horizontal or vertical stripe pattern of a
@@ -61,7 +61,7 @@ final class SyntheticData implements TrainingData {
     }
 
     @Override
-    public NDList batchAt(NDManager manager, long step) {
+    public Batch batchAt(NDManager manager, long step) {
         SplittableRandom r = new SplittableRandom(seed * 31 + step);
         float[] x = new float[batchSize * channels * size * size];
         long[] labels = new long[batchSize];
@@ -79,7 +79,7 @@ final class SyntheticData implements TrainingData {
                 }
             }
         }
-        return new NDList(manager.create(x, new Shape(batchSize, channels, size, size)),
-                manager.create(labels, new Shape(batchSize)));
+        return Batch.of(manager.create(x, new Shape(batchSize, channels, size, size)),
+                manager.create(labels, new Shape(batchSize)), step);
     }
 }
