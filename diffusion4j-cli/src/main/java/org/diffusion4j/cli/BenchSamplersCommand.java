@@ -1,9 +1,5 @@
 package org.diffusion4j.cli;
 
-import org.diffusion4j.diffusers.UNet2DConfigJson;
-
-import org.diffusion4j.diffusers.UNet2DFolder;
-
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,16 +18,18 @@ import java.util.concurrent.Callable;
 import org.diffusion4j.data.Datasets;
 import org.diffusion4j.data.Split;
 import org.diffusion4j.diffusers.SchedulerConfig;
+import org.diffusion4j.diffusers.UNet2DConfigJson;
+import org.diffusion4j.diffusers.UNet2DFolder;
 import org.diffusion4j.eval.FeatureStats;
 import org.diffusion4j.eval.FrechetDistance;
 import org.diffusion4j.eval.GaussianStats;
 import org.diffusion4j.eval.classifier.FashionClassifier;
 import org.diffusion4j.eval.report.SamplerSweep;
 import org.diffusion4j.eval.report.SamplerSweepReport;
-import org.diffusion4j.nn.UNet2DConfig;
-import org.diffusion4j.nn.UNet2DModel;
 import org.diffusion4j.pipeline.ClassCondition;
 import org.diffusion4j.pipeline.DiffusionPipeline;
+import org.diffusion4j.pipeline.EvalImages;
+import org.diffusion4j.pipeline.Evaluation;
 import org.diffusion4j.pipeline.ModelClasses;
 import org.diffusion4j.sampling.Sampler;
 import org.diffusion4j.sampling.Samplers;
@@ -124,7 +122,7 @@ final class BenchSamplersCommand implements Callable<Integer> {
         Path dir = ModelLoading.modelDir(model);
         SchedulerConfig config = DiffusionPipeline.readScheduler(dir);
         Path classifierDir = ModelLoading.classifierDir(classifier);
-        Path statsFile = classifierDir.resolve(ModelLoading.TEST_STATS_FILE);
+        Path statsFile = classifierDir.resolve(Evaluation.TEST_STATS_FILE);
         GaussianStats reference = GaussianStats.load(statsFile);
         int refSteps = referenceSteps != null ? referenceSteps : config.numTrainTimesteps();
         ModelClasses classes = ModelClasses.read(dir, UNet2DConfigJson.read(dir.resolve("unet").resolve(UNet2DFolder.CONFIG_FILE)));
@@ -150,10 +148,10 @@ final class BenchSamplersCommand implements Callable<Integer> {
         String command = "diffusion4j " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         try (NDManager manager = NDManager.newBaseManager()) {
             DiffusionPipeline pipeline = DiffusionPipeline.load(dir, manager);
-            ModelLoading.checkGray28(pipeline);
+            Evaluation.checkGray28(pipeline);
             FashionClassifier net = FashionClassifier.load(classifierDir, manager);
             if (Double.isNaN(sweep.floorFd()) && Datasets.isInstalled("fashion-mnist")) {
-                EvalImages.Images train = EvalImages.fashionMnist(Split.TRAIN, numImages, EvalCommand.ANCHOR_SEED);
+                EvalImages.Images train = EvalImages.fashionMnist(Split.TRAIN, numImages, Evaluation.ANCHOR_SEED);
                 try (NDManager sub = manager.newSubManager()) {
                     GaussianStats s = FeatureStats.gaussian(net, train.toModelRange(sub), FeatureStats.DEFAULT_BATCH);
                     sweep.setFloor(FrechetDistance.squared(reference, s), train.description());

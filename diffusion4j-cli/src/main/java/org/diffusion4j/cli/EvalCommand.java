@@ -1,6 +1,5 @@
 package org.diffusion4j.cli;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.GsonBuilder;
 import java.io.IOException;
@@ -15,27 +14,19 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import org.diffusion4j.data.Datasets;
-import org.diffusion4j.data.Split;
 import org.diffusion4j.diffusers.SchedulerConfig;
-import org.diffusion4j.diffusion.GaussianDiffusion;
 import org.diffusion4j.diffusion.VarianceType;
-import org.diffusion4j.diffusion.VariationalBound;
 import org.diffusion4j.eval.ClassAccuracy;
-import org.diffusion4j.eval.FeatureStats;
-import org.diffusion4j.eval.GaussianStats;
 import org.diffusion4j.eval.PrecisionRecall;
-import org.diffusion4j.eval.classifier.FashionClassifier;
 import org.diffusion4j.eval.report.GuidanceSweepReport;
 import org.diffusion4j.eval.report.QualityReport.Metric;
 import org.diffusion4j.eval.report.QualityReport;
 import org.diffusion4j.io.AtomicFiles;
-import org.diffusion4j.nn.UNet2DModel;
-import org.diffusion4j.pipeline.BatchedSampling;
 import org.diffusion4j.pipeline.ClassCondition;
 import org.diffusion4j.pipeline.DiffusionPipeline;
+import org.diffusion4j.pipeline.EvalImages;
+import org.diffusion4j.pipeline.Evaluation;
 import org.diffusion4j.pipeline.ModelClasses;
-import org.diffusion4j.pipeline.UNetDenoiser;
 import org.diffusion4j.sampling.Sampler;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -50,7 +41,7 @@ import picocli.CommandLine.Spec;
  * the IS analogue, precision/recall against real test images, and the NLL bound in bits/dim —
  * next to the same metrics for real training images (the floor) and Gaussian noise (the ceiling).
  *
- * <p>The real-image subsets and the noise images use fixed seeds ({@value #ANCHOR_SEED}), not
+ * <p>The real-image subsets and the noise images use fixed seeds ({@link Evaluation#ANCHOR_SEED}), not
  * {@code --seed}, so reports of different models and seeds compare against the same references.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
@@ -65,11 +56,6 @@ import picocli.CommandLine.Spec;
             "(the requested class = the classifier's) is reported next to the classifier's accuracy on real test images.",
             ""})
 final class EvalCommand implements Callable<Integer> {
-
-    /** Seed of the real-image subsets, the noise images and the NLL's timesteps and noise. */
-    static final long ANCHOR_SEED = 0;
-    /** Fashion-MNIST test images available to precision/recall. */
-    static final int TEST_IMAGES = 10_000;
 
     @Option(names = "--model", paramLabel = "DIR",
             description = "Model folder (diffusers layout) to sample and to score the NLL of. Default: <repo>/" + ModelLoading.DEFAULT_MODEL + ".")
@@ -147,15 +133,12 @@ final class EvalCommand implements Callable<Integer> {
         Map<String, Object> settings = new LinkedHashMap<>();
         try (NDManager manager = NDManager.newBaseManager()) {
             DiffusionPipeline pipeline = useModel ? DiffusionPipeline.load(dir, manager) : null;
-            SchedulerConfig config = useModel ? pipeline.scheduler() : null;
-            UNet2DModel unet = useModel ? pipeline.unet() : null;
-            ModelClasses classes = ModelClasses.UNCONDITIONAL;
-            if (useModel) {
-                ModelLoading.checkGray28(pipeline);
-                classes = pipeline.classes();
+            if (pipeline != null) {
+                Evaluation.checkGray28(pipeline);
             }
+            Evaluation evaluation = Evaluation.load(classifierDir, manager);
             if (sweep) {
-                return new EvalGuidanceSweep(this, classifierDir, manager).run(pipeline, metrics, o);
+                return new EvalGuidanceSweep(sweepSettings(), evaluation, manager).run(pipeline, metrics, o);
             }
             EvalImages.Images scored = imagesToScore(pipeline, settings);
             int n = scored.size();
@@ -164,73 +147,16 @@ final class EvalCommand implements Callable<Integer> {
             }
             settings.put("images", n);
             o.println("eval: " + scored.description());
-
-            FashionClassifier net = FashionClassifier.load(classifierDir, manager);
-            GaussianStats reference = GaussianStats.load(classifierDir.resolve(ModelLoading.TEST_STATS_FILE));
-            settings.put("classifier", classifierDir.toString());
-            settings.put("reference", "Fashion-MNIST test feature statistics (" + reference.count() + " images, "
-                    + net.name() + " penultimate layer, " + net.featureDim() + "-D)");
-            EvalImages.Images train = EvalImages.fashionMnist(Split.TRAIN, n, ANCHOR_SEED);
-            EvalImages.Images noise = EvalImages.noise(n, ANCHOR_SEED, manager);
-            int splits = Math.min(10, Math.max(1, n / 100));
-            int realCount = Math.min(n, TEST_IMAGES);
-            settings.put("is_splits", splits);
-            settings.put("pr_k", PrecisionRecall.DEFAULT_K);
-            settings.put("pr_real_images", realCount);
-            boolean featureMetrics = metrics.contains(Metric.FD) || metrics.contains(Metric.IS) || metrics.contains(Metric.PR);
-            if (featureMetrics) {
-                o.printf(Locale.ROOT, "features: %s (%d-D) from %s; FD against %s%n", net.name(), net.featureDim(), classifierDir,
-                        "the Fashion-MNIST test statistics (" + reference.count() + " images)");
-            }
-            if (metrics.contains(Metric.PR) || metrics.contains(Metric.IS)) {
-                o.printf(Locale.ROOT, "precision/recall: k=%d against %d Fashion-MNIST test images; IS: %d split%s of %d%n",
-                        PrecisionRecall.DEFAULT_K, realCount, splits, splits == 1 ? "" : "s", n / splits);
-            }
             o.flush();
-
-            QualityReport.Scores[] scores = new QualityReport.Scores[3];
-            long t = System.nanoTime();
-            try (NDManager sub = manager.newSubManager();
-                    TaskProgress bar = TaskProgress.open(featureMetrics && TaskProgress.enabled(noProgress), "features", 4, "image sets")) {
-                NDArray realFeatures = null;
-                if (metrics.contains(Metric.PR)) {
-                    EvalImages.Images real = EvalImages.fashionMnist(Split.TEST, realCount, ANCHOR_SEED);
-                    realFeatures = FeatureStats.features(net, real.toModelRange(sub), FeatureStats.DEFAULT_BATCH);
-                }
-                bar.step();
-                EvalImages.Images[] sets = {scored, train, noise};
-                for (int i = 0; i < 3; i++) {
-                    try (NDManager s = sub.newSubManager()) {
-                        scores[i] = QualityReport.score(net, sets[i].toModelRange(s), reference, realFeatures, metrics, splits,
-                                PrecisionRecall.DEFAULT_K);
-                    }
-                    bar.step();
-                }
-            }
-            if (featureMetrics) {
-                seconds.put("features", (System.nanoTime() - t) / 1e9);
-            }
-            ClassAccuracy.Result[] accuracy = classAccuracy(net, classes, scored, manager, o);
-
-            if (metrics.contains(Metric.NLL)) {
-                QualityReport.Nll[] nll = nll(manager, unet, classes, config, dir, settings, o);
-                for (int i = 0; i < 3; i++) {
-                    scores[i] = scores[i].withNll(nll[i]);
-                }
-            }
-            seconds.put("total", (System.nanoTime() - start) / 1e9);
-
-            List<QualityReport.Column> columns = List.of(
-                    new QualityReport.Column("samples", "samples", scored.description()
-                            + (metrics.contains(Metric.NLL) ? "; NLL: of " + nllImages + " real Fashion-MNIST test images" : ""),
-                            scores[0]),
-                    new QualityReport.Column("train", "train (floor)", train.description(), scores[1]),
-                    new QualityReport.Column("noise", "noise (ceiling)", noise.description(), scores[2]));
-            QualityReport report = new QualityReport(metrics, columns, settings, seconds);
+            Evaluation.NllOptions nll = new Evaluation.NllOptions(nllImages, nllTimesteps, VarianceType.parse(nllVariance));
+            Evaluation.Result result = evaluation.evaluate(scored, metrics, pipeline, nll, batch, settings, seconds, start,
+                    manager, listener(o));
+            QualityReport report = result.report();
+            ClassAccuracy.Result[] accuracy = result.accuracy();
             o.println();
             o.print(report.table());
             o.println();
-            if (featureMetrics) {
+            if (metrics.contains(Metric.FD) || metrics.contains(Metric.IS) || metrics.contains(Metric.PR)) {
                 o.printf(Locale.ROOT, "floor: %d real Fashion-MNIST training images (what a perfect model scores with %d images); "
                         + "ceiling: %d Gaussian-noise images%n", n, n, n);
             }
@@ -242,7 +168,7 @@ final class EvalCommand implements Callable<Integer> {
                         + "real test images with their labels (the ceiling) %s%n", ClassAccuracy.describe(accuracy[0]),
                         ClassAccuracy.describe(accuracy[1]));
             }
-            o.println("time: " + timeLine());
+            o.println("time: " + timeLine(report.seconds()));
             if (json != null) {
                 writeJson(report, accuracy);
                 o.println("wrote " + json);
@@ -250,6 +176,39 @@ final class EvalCommand implements Callable<Integer> {
         }
         o.flush();
         return 0;
+    }
+
+    /** Messages to the output, counted tasks as progress bars on stderr (unless --no-progress). */
+    private Evaluation.Listener listener(PrintWriter o) {
+        return new Evaluation.Listener() {
+            @Override
+            public void message(String line) {
+                o.println(line);
+                o.flush();
+            }
+
+            @Override
+            public Evaluation.Task task(String name, long total, String unit) {
+                TaskProgress bar = TaskProgress.open(TaskProgress.enabled(noProgress), name, total, unit);
+                return new Evaluation.Task() {
+                    @Override
+                    public void step() {
+                        bar.step();
+                    }
+
+                    @Override
+                    public void close() {
+                        bar.close();
+                    }
+                };
+            }
+        };
+    }
+
+    /** What the guidance sweep needs of this command's options. */
+    private EvalGuidanceSweep.Settings sweepSettings() {
+        return new EvalGuidanceSweep.Settings(choice, overrides, conditioning, numImages == null ? 1000 : numImages, seed, batch,
+                out != null ? out : Path.of(EvalGuidanceSweep.DEFAULT_OUT), json, noProgress, spec.commandLine());
     }
 
     private Set<Metric> metrics(boolean sweep) {
@@ -333,9 +292,9 @@ final class EvalCommand implements Callable<Integer> {
         settings.put("seed", seed);
         String classText = "";
         if (labels != null) {
-            settings.put("classes", classesText(classes, requested));
+            settings.put("classes", classes.listText(requested));
             settings.put("guidance_scale", w);
-            classText = String.format(Locale.ROOT, ", classes %s in turn, guidance %s%s", classesText(classes, requested),
+            classText = String.format(Locale.ROOT, ", classes %s in turn, guidance %s%s", classes.listText(requested),
                     GuidanceSweepReport.scaleText(w), Arrays.stream(requested).distinct().count() < classes.count()
                             ? " (FD and precision/recall still compare with all classes' images)" : "");
         }
@@ -345,123 +304,10 @@ final class EvalCommand implements Callable<Integer> {
         return labels == null ? images : images.withLabels(Arrays.stream(labels).mapToInt(Math::toIntExact).toArray());
     }
 
-    /** {@code all (10)} or the requested ids. */
-    static String classesText(ModelClasses classes, long[] requested) {
-        return requested.length == classes.count() && java.util.stream.IntStream.range(0, requested.length).allMatch(i -> requested[i] == i)
-                ? "all " + classes.count() : Arrays.toString(requested);
-    }
-
-    /**
-     * Whether the classifier's classes are the model's: the same count, and the model's names (if any) are
-     * Fashion-MNIST's, which the shipped classifier was trained on.
-     */
-    static String classifierMismatch(ModelClasses classes, FashionClassifier net) {
-        if (classes.count() != net.config().numClasses()) {
-            return "the model has " + classes.count() + " classes, the classifier " + net.config().numClasses();
-        }
-        List<String> names = classes.names();
-        for (int i = 0; i < names.size(); i++) {
-            if (!names.get(i).trim().equalsIgnoreCase(Datasets.FASHION_MNIST_CLASSES.get(i))) {
-                return "the model's class " + i + " is '" + names.get(i) + "', the classifier's (Fashion-MNIST) '"
-                        + Datasets.FASHION_MNIST_CLASSES.get(i) + "'";
-            }
-        }
-        return null;
-    }
-
-    /** The bound in bits/dim on nllImages real test, training and noise images. */
-    private QualityReport.Nll[] nll(NDManager manager, UNet2DModel unet, ModelClasses classes, SchedulerConfig config, Path dir,
-            Map<String, Object> settings, PrintWriter o) throws IOException {
-        VariationalBound bound = new VariationalBound(new GaussianDiffusion(config.noiseSchedule()));
-        VariationalBound.Options options = VariationalBound.Options.defaults()
-                .withVarianceType(VarianceType.parse(nllVariance))
-                .withSubset(nllTimesteps, ANCHOR_SEED);
-        int calls = bound.plan(options)[0].length;
-        int terms = config.numTrainTimesteps() - 1;
-        o.printf(Locale.ROOT, "NLL: variational bound (Ho et al. 2020, Eq. 5) of %s on %d images per column: %s + L0 + L_T, "
-                + "%d network calls per image; %s reverse variance, 8-bit discretised decoder%n", dir, nllImages,
-                calls - 1 >= terms ? "all " + terms + " KL terms" : (calls - 1) + " of the " + terms + " KL terms (geometric strata, one seeded t each)",
-                calls, options.varianceType().diffusersName());
-        o.flush();
-        settings.put("nll_model", dir.toString());
-        settings.put("nll_images", nllImages);
-        settings.put("nll_kl_terms", calls - 1);
-        settings.put("nll_network_calls_per_image", calls);
-        settings.put("nll_variance", options.varianceType().diffusersName());
-        settings.put("nll_decoder", "discretized_8bit");
-        EvalImages.Images[] sets = {
-            EvalImages.fashionMnist(Split.TEST, nllImages, ANCHOR_SEED),
-            EvalImages.fashionMnist(Split.TRAIN, nllImages, ANCHOR_SEED),
-            EvalImages.noise(nllImages, ANCHOR_SEED, manager)};
-        int batches = (nllImages + batch - 1) / batch;
-        long t = System.nanoTime();
-        QualityReport.Nll[] out = new QualityReport.Nll[3];
-        try (TaskProgress bar = TaskProgress.open(TaskProgress.enabled(noProgress), "NLL", 3L * batches * calls, "calls")) {
-            for (int i = 0; i < 3; i++) {
-                double[] bpd = new double[nllImages];
-                for (int from = 0; from < nllImages; from += batch) {
-                    int to = Math.min(nllImages, from + batch);
-                    try (NDManager sub = manager.newSubManager()) {
-                        NDArray x0 = sets[i].toModelRange(sub, from, to);
-                        long[] labels = labels(classes, sets[i], from, to);
-                        UNetDenoiser denoiser = new UNetDenoiser(unet, config.predictionType(), labels);
-                        VariationalBound.Result r = bound.bitsPerDim(denoiser, x0, options,
-                                BatchedSampling.perImageNoise(ANCHOR_SEED, from, to),
-                                (done, total, step, termBpd) -> bar.step());
-                        System.arraycopy(r.totalBpd(), 0, bpd, from, to - from);
-                    }
-                }
-                out[i] = QualityReport.Nll.of(bpd);
-            }
-        }
-        seconds.put("nll", (System.nanoTime() - t) / 1e9);
-        return out;
-    }
-
-    /** Class labels for a class-conditional model: the images' own, or i mod K; null for an unconditional one. */
-    private static long[] labels(ModelClasses classes, EvalImages.Images set, int from, int to) {
-        if (!classes.conditional()) {
-            return null;
-        }
-        int k = classes.count();
-        long[] l = new long[to - from];
-        for (int i = from; i < to; i++) {
-            l[i - from] = set.labels() != null && set.labels()[i] < k ? set.labels()[i] : i % k;
-        }
-        return l;
-    }
-
-    private String timeLine() {
+    private static String timeLine(Map<String, Double> seconds) {
         List<String> parts = new ArrayList<>();
         seconds.forEach((k, v) -> parts.add(String.format(Locale.ROOT, "%s %.1f s", k, v)));
         return String.join(", ", parts);
-    }
-
-    /**
-     * The class accuracy of generated images (labelled with their requested classes) and, as the ceiling, of
-     * as many real test images with their true labels; null when the images have no labels or the model's
-     * classes are not the classifier's.
-     */
-    private ClassAccuracy.Result[] classAccuracy(FashionClassifier net, ModelClasses classes, EvalImages.Images scored,
-            NDManager manager, PrintWriter o) throws IOException {
-        if (scored.labels() == null) {
-            return null;
-        }
-        String mismatch = classifierMismatch(classes, net);
-        if (mismatch != null) {
-            o.println("class accuracy: not measured: " + mismatch);
-            return null;
-        }
-        try (NDManager sub = manager.newSubManager()) {
-            EvalImages.Images real = EvalImages.fashionMnist(Split.TEST, Math.min(scored.size(), TEST_IMAGES), ANCHOR_SEED);
-            return new ClassAccuracy.Result[] {
-                ClassAccuracy.of(net, scored.toModelRange(sub), longs(scored.labels()), FeatureStats.DEFAULT_BATCH),
-                ClassAccuracy.of(net, real.toModelRange(sub), longs(real.labels()), FeatureStats.DEFAULT_BATCH)};
-        }
-    }
-
-    static long[] longs(int[] v) {
-        return Arrays.stream(v).asLongStream().toArray();
     }
 
     private void writeJson(QualityReport report, ClassAccuracy.Result[] accuracy) throws IOException {

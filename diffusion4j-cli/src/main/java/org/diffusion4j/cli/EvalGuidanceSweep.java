@@ -26,9 +26,12 @@ import org.diffusion4j.eval.report.QualityReport.Metric;
 import org.diffusion4j.io.AtomicFiles;
 import org.diffusion4j.pipeline.ClassCondition;
 import org.diffusion4j.pipeline.DiffusionPipeline;
+import org.diffusion4j.pipeline.EvalImages;
+import org.diffusion4j.pipeline.Evaluation;
 import org.diffusion4j.pipeline.ModelClasses;
 import org.diffusion4j.sampling.Sampler;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine;
 
 /**
  * {@code eval --guidance W,W,…}: the classifier-free-guidance trade-off of a class-conditional model.
@@ -41,13 +44,20 @@ final class EvalGuidanceSweep {
     /** Where the report goes without --out, relative to the working directory. */
     static final String DEFAULT_OUT = "docs/guidance";
 
-    private final EvalCommand cmd;
-    private final Path classifierDir;
+    /**
+     * What the sweep is asked for: the sampling options, images per scale, seed, batch, the report folder,
+     * an optional JSON copy, whether to show progress, and the running command (for its arguments and usage errors).
+     */
+    record Settings(SamplingOptions.Choice choice, SamplingOptions.Overrides overrides, SamplingOptions.Conditioning conditioning,
+            int n, long seed, int batch, Path out, Path json, boolean noProgress, CommandLine commandLine) {}
+
+    private final Settings cmd;
+    private final Evaluation evaluation;
     private final NDManager manager;
 
-    EvalGuidanceSweep(EvalCommand cmd, Path classifierDir, NDManager manager) {
-        this.cmd = cmd;
-        this.classifierDir = classifierDir;
+    EvalGuidanceSweep(Settings settings, Evaluation evaluation, NDManager manager) {
+        this.cmd = settings;
+        this.evaluation = evaluation;
         this.manager = manager;
     }
 
@@ -56,65 +66,65 @@ final class EvalGuidanceSweep {
         SchedulerConfig config = pipeline.scheduler();
         Path dir = pipeline.folder();
         if (!classes.conditional()) {
-            throw usage("--guidance " + cmd.conditioning.guidance + ": the model is unconditional (its unet/config.json has no "
+            throw usage("--guidance " + cmd.conditioning().guidance + ": the model is unconditional (its unet/config.json has no "
                     + "num_class_embeds); a guidance sweep needs a class-conditional model trained with a null class");
         }
-        List<Double> scales = cmd.conditioning.scales(classes);
-        long[] requested = cmd.conditioning.requested(classes);
-        int n = cmd.numImages == null ? 1000 : cmd.numImages;
+        List<Double> scales = cmd.conditioning().scales(classes);
+        long[] requested = cmd.conditioning().requested(classes);
+        int n = cmd.n();
         if (n < PrecisionRecall.DEFAULT_K + 1 && metrics.contains(Metric.PR)) {
             throw usage("precision/recall need at least " + (PrecisionRecall.DEFAULT_K + 1) + " images, got " + n);
         }
-        Sampler sampler = cmd.choice.create(config, cmd.overrides);
-        FashionClassifier net = FashionClassifier.load(classifierDir, manager);
-        String mismatch = EvalCommand.classifierMismatch(classes, net);
+        Sampler sampler = cmd.choice().create(config, cmd.overrides());
+        FashionClassifier net = evaluation.classifier();
+        String mismatch = evaluation.classifierMismatch(classes);
         if (mismatch != null) {
             throw usage("--guidance: the class accuracy needs the model's classes to be the classifier's: " + mismatch);
         }
-        GaussianStats reference = GaussianStats.load(classifierDir.resolve(ModelLoading.TEST_STATS_FILE));
+        GaussianStats reference = evaluation.reference();
         long[] labels = ModelClasses.cycle(n, requested);
-        int steps = cmd.choice.stepsUsed(config);
+        int steps = cmd.choice().stepsUsed(config);
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("model", dir.toString());
-        settings.put("classes", EvalCommand.classesText(classes, requested) + " in turn (image i: class i mod "
+        settings.put("classes", classes.listText(requested) + " in turn (image i: class i mod "
                 + requested.length + "); " + classes.describe());
         settings.put("sampler", sampler.name());
         settings.put("steps", steps);
         settings.put("evaluations_per_image", sampler.evaluations());
-        if (cmd.overrides.given()) {
-            settings.put("scheduler_overrides", cmd.overrides.describe());
+        if (cmd.overrides().given()) {
+            settings.put("scheduler_overrides", cmd.overrides().describe());
         }
         settings.put("images", n);
-        settings.put("seed", cmd.seed);
-        settings.put("classifier", classifierDir.toString());
+        settings.put("seed", cmd.seed());
+        settings.put("classifier", evaluation.classifierDir().toString());
         settings.put("reference", "Fashion-MNIST test feature statistics (" + reference.count() + " images, "
                 + net.name() + " penultimate layer, " + net.featureDim() + "-D)");
         GuidanceSweep sweep = new GuidanceSweep(metrics, settings);
-        Path outDir = cmd.out != null ? cmd.out : Path.of(DEFAULT_OUT);
-        String command = "diffusion4j " + String.join(" ", cmd.spec.commandLine().getParseResult().originalArgs());
+        Path outDir = cmd.out();
+        String command = "diffusion4j " + String.join(" ", cmd.commandLine().getParseResult().originalArgs());
         int splits = Math.min(10, Math.max(1, n / 100));
-        int realCount = Math.min(n, EvalCommand.TEST_IMAGES);
+        int realCount = Math.min(n, Evaluation.TEST_IMAGES);
         o.printf(Locale.ROOT, "eval: guidance sweep w = %s of %s: %d images each with %s (%d steps), seed %d, classes %s%n",
-                scales.stream().map(GuidanceSweepReport::scaleText).toList(), dir, n, sampler.name(), steps, cmd.seed,
-                EvalCommand.classesText(classes, requested));
+                scales.stream().map(GuidanceSweepReport::scaleText).toList(), dir, n, sampler.name(), steps, cmd.seed(),
+                classes.listText(requested));
         o.flush();
         try (NDManager keep = manager.newSubManager()) {
-            EvalImages.Images train = EvalImages.fashionMnist(Split.TRAIN, n, EvalCommand.ANCHOR_SEED);
-            EvalImages.Images test = EvalImages.fashionMnist(Split.TEST, realCount, EvalCommand.ANCHOR_SEED);
+            EvalImages.Images train = EvalImages.fashionMnist(Split.TRAIN, n, Evaluation.ANCHOR_SEED);
+            EvalImages.Images test = EvalImages.fashionMnist(Split.TEST, realCount, Evaluation.ANCHOR_SEED);
             NDArray testImages = test.toModelRange(keep);
             double floorFd;
             try (NDManager s = keep.newSubManager()) {
                 floorFd = FrechetDistance.squared(reference, FeatureStats.gaussian(net, train.toModelRange(s), FeatureStats.DEFAULT_BATCH));
             }
-            ClassAccuracy.Result ceiling = ClassAccuracy.of(net, testImages, EvalCommand.longs(test.labels()), FeatureStats.DEFAULT_BATCH);
+            ClassAccuracy.Result ceiling = ClassAccuracy.of(net, testImages, Evaluation.longs(test.labels()), FeatureStats.DEFAULT_BATCH);
             sweep.setAnchor(new GuidanceSweep.Anchor(train.description(), floorFd, test.description() + " with their labels", ceiling));
             o.printf(Locale.ROOT, "real images: FD %.2f (%d training images, the floor); class accuracy %s (%d test images, the ceiling)%n",
                     floorFd, n, ClassAccuracy.describe(ceiling), realCount);
             NDArray realFeatures = metrics.contains(Metric.PR) ? FeatureStats.features(net, testImages, FeatureStats.DEFAULT_BATCH) : null;
             GuidanceSweep.Scoring scoring = new GuidanceSweep.Scoring(net, reference, realFeatures, splits, PrecisionRecall.DEFAULT_K);
-            Progress progress = TaskProgress.enabled(cmd.noProgress) ? Progress.bar(cmd.spec.commandLine().getErr()) : Progress.NONE;
+            Progress progress = TaskProgress.enabled(cmd.noProgress()) ? Progress.bar(cmd.commandLine().getErr()) : Progress.NONE;
             GuidanceSweep.Generator generator = (w, m) -> EvalImages.fromFloats(pipeline.generate(sampler,
-                    ClassCondition.of(classes, labels, w), n, cmd.seed, cmd.batch, progress.listener(null)), "").toModelRange(m);
+                    ClassCondition.of(classes, labels, w), n, cmd.seed(), cmd.batch(), progress.listener(null)), "").toModelRange(m);
             GuidanceSweep.Listener listener = new GuidanceSweep.Listener() {
                 @Override
                 public void starting(double w, int index, int count) {
@@ -140,20 +150,20 @@ final class EvalGuidanceSweep {
         for (String f : new String[] {GuidanceSweepReport.MARKDOWN, GuidanceSweepReport.JSON, GuidanceSweepReport.CHART}) {
             o.println("wrote " + outDir.resolve(f));
         }
-        if (cmd.json != null) {
-            Path parent = cmd.json.toAbsolutePath().getParent();
+        if (cmd.json() != null) {
+            Path parent = cmd.json().toAbsolutePath().getParent();
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            AtomicFiles.writeString(cmd.json, new GsonBuilder().setPrettyPrinting().serializeNulls().create()
+            AtomicFiles.writeString(cmd.json(), new GsonBuilder().setPrettyPrinting().serializeNulls().create()
                     .toJson(GuidanceSweepReport.toJson(sweep)) + "\n");
-            o.println("wrote " + cmd.json);
+            o.println("wrote " + cmd.json());
         }
         o.flush();
         return 0;
     }
 
     private ParameterException usage(String message) {
-        return new ParameterException(cmd.spec.commandLine(), message);
+        return new ParameterException(cmd.commandLine(), message);
     }
 }

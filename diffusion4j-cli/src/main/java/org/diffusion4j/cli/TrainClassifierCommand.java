@@ -2,14 +2,13 @@ package org.diffusion4j.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.diffusion4j.eval.classifier.ClassifierTrainer;
 import org.diffusion4j.data.Split;
-import org.diffusion4j.eval.classifier.ReferenceStats;
+import org.diffusion4j.eval.classifier.ClassifierTrainer;
 import org.diffusion4j.eval.classifier.FashionClassifier;
+import org.diffusion4j.eval.classifier.ReferenceStats;
+import org.diffusion4j.pipeline.Evaluation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -30,7 +29,7 @@ import picocli.CommandLine.Spec;
 final class TrainClassifierCommand implements Callable<Integer> {
 
     @Option(names = "--out", defaultValue = "runs/fashion-classifier", paramLabel = "DIR",
-            description = "Output folder: model.safetensors, config.json, training.json, " + ModelLoading.TEST_STATS_FILE
+            description = "Output folder: model.safetensors, config.json, training.json, " + Evaluation.TEST_STATS_FILE
                     + " (default: ${DEFAULT-VALUE}; --out models/fashion-classifier replaces the shipped one).")
     Path out;
 
@@ -94,10 +93,10 @@ final class TrainClassifierCommand implements Callable<Integer> {
         String command = "diffusion4j " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         ClassifierTrainer.trainAndSave(dataDir, out, options, config, command, System.out);
         if (!noStats) {
-            ReferenceStats.write(out, dataDir, Split.TEST, out.resolve(ModelLoading.TEST_STATS_FILE), System.out);
+            ReferenceStats.write(out, dataDir, Split.TEST, out.resolve(Evaluation.TEST_STATS_FILE), System.out);
         }
         spec.commandLine().getOut().printf(Locale.ROOT, "classifier in %s (%s, %s)%n", out, FashionClassifier.WEIGHTS_FILE,
-                noStats ? "statistics not recomputed" : ModelLoading.TEST_STATS_FILE);
+                noStats ? "statistics not recomputed" : Evaluation.TEST_STATS_FILE);
         return 0;
     }
 

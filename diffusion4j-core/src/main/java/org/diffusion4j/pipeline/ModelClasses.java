@@ -131,6 +131,15 @@ public record ModelClasses(Integer numClassEmbeds, List<String> names) {
                 ? " and a null class (id " + nullLabel() + ": classifier-free guidance)" : ", no null class (no guidance)");
     }
 
+    /** {@code all 10} when {@code requested} is every class in order, else the ids as {@code [7, 8]}. */
+    public String listText(long[] requested) {
+        boolean all = requested.length == count();
+        for (int i = 0; all && i < requested.length; i++) {
+            all = requested[i] == i;
+        }
+        return all ? "all " + count() : java.util.Arrays.toString(requested);
+    }
+
     /** {@code "0 T-shirt/top, 1 Trouser, …"}: names numbered by id. */
     public static String nameList(List<String> names) {
         List<String> parts = new ArrayList<>();

@@ -121,6 +121,11 @@ public final class QualityReport {
         this.seconds = Collections.unmodifiableMap(new LinkedHashMap<>(seconds));
     }
 
+    /** Time per phase, in seconds, in the order measured. */
+    public Map<String, Double> seconds() {
+        return seconds;
+    }
+
     public List<Column> columns() {
         return columns;
     }

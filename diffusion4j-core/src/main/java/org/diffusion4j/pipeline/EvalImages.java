@@ -1,4 +1,4 @@
-package org.diffusion4j.cli;
+package org.diffusion4j.pipeline;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -30,10 +30,10 @@ import org.diffusion4j.diffusion.NoiseSource;
  * of a Fashion-MNIST split, or Gaussian noise. Every set goes through 8 bits, so a model scored
  * directly and its {@code sample --out-dir} PNGs scored with {@code --samples} give the same numbers.
  */
-final class EvalImages {
+public final class EvalImages {
 
     /** Image side of the Fashion-MNIST metrics. */
-    static final int SIDE = FashionClassifier.IMAGE_SIZE;
+    public static final int SIDE = FashionClassifier.IMAGE_SIZE;
     private static final int PIXELS = SIDE * SIDE;
 
     /**
@@ -41,18 +41,18 @@ final class EvalImages {
      *
      * @param description what the images are, in words
      */
-    record Images(String description, byte[] pixels, int[] labels) {
-        int size() {
+    public record Images(String description, byte[] pixels, int[] labels) {
+        public int size() {
             return pixels.length / PIXELS;
         }
 
         /** Float32 [n, 1, 28, 28] in [−1, 1] (byte/127.5 − 1), in {@code manager}. */
-        NDArray toModelRange(NDManager manager) {
+        public NDArray toModelRange(NDManager manager) {
             return toModelRange(manager, 0, size());
         }
 
         /** Images [from, to) as float32 in [−1, 1]. */
-        NDArray toModelRange(NDManager manager, int from, int to) {
+        public NDArray toModelRange(NDManager manager, int from, int to) {
             float[] v = new float[(to - from) * PIXELS];
             for (int i = 0; i < v.length; i++) {
                 v[i] = (pixels[from * PIXELS + i] & 0xff) / 127.5f - 1f;
@@ -61,7 +61,7 @@ final class EvalImages {
         }
 
         /** The same images with these labels (e.g. the classes they were generated for). */
-        Images withLabels(int[] newLabels) {
+        public Images withLabels(int[] newLabels) {
             if (newLabels.length != size()) {
                 throw new IllegalArgumentException(newLabels.length + " labels for " + size() + " images");
             }
@@ -69,7 +69,7 @@ final class EvalImages {
         }
 
         /** The first n images. */
-        Images head(int n) {
+        public Images head(int n) {
             return new Images(description, Arrays.copyOf(pixels, n * PIXELS), labels == null ? null : Arrays.copyOf(labels, n));
         }
     }
@@ -77,7 +77,7 @@ final class EvalImages {
     private EvalImages() {}
 
     /** Model-range floats [n, 1, 28, 28] as the bytes of their PNGs: round((clip(x, −1, 1) + 1) · 127.5). */
-    static Images fromFloats(float[] values, String description) {
+    public static Images fromFloats(float[] values, String description) {
         if (values.length % PIXELS != 0) {
             throw new IllegalArgumentException(values.length + " values are not whole 1x28x28 images");
         }
@@ -89,7 +89,7 @@ final class EvalImages {
     }
 
     /** n Gaussian-noise images: N(0, I) draw i of {@code NoiseSource.seeded(seed)}, clipped to [−1, 1] and quantised. */
-    static Images noise(int n, long seed, NDManager manager) {
+    public static Images noise(int n, long seed, NDManager manager) {
         NoiseSource source = NoiseSource.seeded(seed);
         float[] all = new float[n * PIXELS];
         for (int i = 0; i < n; i++) {
@@ -104,7 +104,7 @@ final class EvalImages {
      * n images of a Fashion-MNIST split, chosen by a permutation seeded with {@code seed} (all of
      * them, in that order, when n is the split's size), with their labels.
      */
-    static Images fashionMnist(Split split, int n, long seed) throws IOException {
+    public static Images fashionMnist(Split split, int n, long seed) throws IOException {
         IdxDataset ds = Datasets.open("fashion-mnist", split);
         if (n > ds.size()) {
             throw new IllegalArgumentException("asked for " + n + " Fashion-MNIST " + split + " images but the split has " + ds.size());
@@ -121,7 +121,7 @@ final class EvalImages {
     }
 
     /** A Fisher–Yates permutation of 0..n−1 from {@code SplittableRandom(seed)}. */
-    static int[] permutation(int n, long seed) {
+    public static int[] permutation(int n, long seed) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) {
             p[i] = i;
@@ -141,7 +141,7 @@ final class EvalImages {
      * {@code .npy} of uint8 pixels [N, 28, 28], [N, 1, 28, 28] or [N, 28, 28, 1], or of float32/64
      * model-range values in [−1, 1] with those shapes (as {@code sample --out-raw} writes).
      */
-    static Images read(Path path) throws IOException {
+    public static Images read(Path path) throws IOException {
         if (Files.isDirectory(path)) {
             ImageFolderDataset ds = ImageFolderDataset.open(path, 1);
             if (ds.height() != SIDE || ds.width() != SIDE) {
