@@ -28,7 +28,7 @@ cp_new=$(build .)
 
 run() { # $1 = class path
     java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$THREADS" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-        -cp "$1" org.diffusion4j.cli.BenchCommand --ch "$CH" --batch "$BATCH" --iters "$ITERS" \
+        -cp "$1" org.diffusion4j.cli.Main bench-train --ch "$CH" --batch "$BATCH" --iters "$ITERS" \
         --forward-batches 64,256 2>/dev/null | grep -o '[0-9.]* img/s' | tr -d ' img/s' | tr '\n' ' '
 }
 echo "# $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), avx512f: $(grep -qw avx512f /proc/cpuinfo && echo yes || echo no)"

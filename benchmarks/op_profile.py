@@ -1,4 +1,4 @@
-"""The PyTorch side of OpProfile.java: forward and forward+backward time of the U-Net's building
+"""The PyTorch side of benchmarks/java/OpProfile.java: forward and forward+backward time of the U-Net's building
 blocks at the fashion-mnist model's shapes (batch 128), as the peer computes them.
 Run: /usr/bin/python3 benchmarks/op_profile.py [iters] [threads]"""
 import sys, time, torch, torch.nn.functional as F

@@ -32,7 +32,7 @@ CP="diffusion4j-cli/target/classes:$(cat diffusion4j-cli/target/bench-classpath.
 
 echo "# load before: $(cut -d' ' -f1-3 /proc/loadavg)   threads $THREADS   ch $CH   batch $BATCH   iters $ITERS   OMP_WAIT_POLICY $OMP_WAIT_POLICY"
 ours=$(java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$THREADS" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-    -cp "$CP" org.diffusion4j.cli.BenchCommand --ch "$CH" --batch "$BATCH" --iters "$ITERS" \
+    -cp "$CP" org.diffusion4j.cli.Main bench-train --ch "$CH" --batch "$BATCH" --iters "$ITERS" \
     --forward-batches "$(echo $FORWARD_BATCHES | tr ' ' ',')" 2>/dev/null)
 echo "$ours" | sed 's/^/ours: /'
 peer=$(/usr/bin/python3 "$PEER" bench --ch "$CH" --batch "$BATCH" --iters "$ITERS" --threads "$THREADS")

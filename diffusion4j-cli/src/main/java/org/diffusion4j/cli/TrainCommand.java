@@ -43,7 +43,7 @@ import picocli.CommandLine.Option;
             "  diffusion4j train --config tiny --out runs/tiny --minutes 2",
             "  diffusion4j train --data fashion-mnist --config fashion-mnist --out runs/fm --minutes 60",
             "  diffusion4j train --out runs/fm --resume --minutes 30"})
-public final class TrainCommand implements Callable<Integer> {
+final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--data", paramLabel = "NAME|FOLDER",
             description = "A named data set (fashion-mnist) or a folder of PNG/JPEG images (default: the config's dataset).")
@@ -83,11 +83,6 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--no-progress", description = "Print a line per log interval instead of a progress bar.")
     boolean noProgress;
-
-    /** Runs this command alone (without the {@code diffusion4j} launcher), e.g. from a benchmark script. */
-    public static void main(String[] args) {
-        System.exit(new picocli.CommandLine(new TrainCommand()).execute(args));
-    }
 
     @Override
     public Integer call() throws Exception {

@@ -30,20 +30,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 @Tag("kernel")
-class DiffusionTrainerTest {
+public class DiffusionTrainerTest {
 
-    static final int SIZE = 8;
+    public static final int SIZE = 8;
     static final int BATCH = 16;
 
     /** A valid small UNet2DModel config for 1×8×8 images (the config describes the run; the stand-in model is trained). */
-    static JsonObject smallUnetConfig() {
+    public static JsonObject smallUnetConfig() {
         return com.google.gson.JsonParser.parseString("{\"sample_size\": 8, \"in_channels\": 1, \"out_channels\": 1, "
                 + "\"block_out_channels\": [8, 16], \"layers_per_block\": 1, \"norm_num_groups\": 4, "
                 + "\"down_block_types\": [\"DownBlock2D\", \"DownBlock2D\"], \"up_block_types\": [\"UpBlock2D\", \"UpBlock2D\"]}")
                 .getAsJsonObject();
     }
 
-    static TrainConfig.Builder configBuilder(long seed) {
+    public static TrainConfig.Builder configBuilder(long seed) {
         JsonObject model = smallUnetConfig();
         return TrainConfig.builder().setModel(model).optDataset("synthetic").optBatchSize(BATCH)
                 .optLearningRate(1e-2).optLrWarmupSteps(5).optEma(0.99, true).optCheckpointing(10, 3).optLogEvery(5)

@@ -1,5 +1,6 @@
 package org.diffusion4j.train;
 
+import org.diffusion4j.train.crash.TrainingChild;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

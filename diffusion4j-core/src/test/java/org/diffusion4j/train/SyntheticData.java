@@ -11,18 +11,18 @@ import org.diffusion4j.data.Batch;
  * random phase, values in [-1, 1]; the batch at step s is a pure function of (seed, s). Steps for
  * which {@code poisoned} holds get NaN pixels.
  */
-final class SyntheticData implements TrainingData {
+public final class SyntheticData implements TrainingData {
     private final int channels;
     private final int size;
     private final int batchSize;
     private final long seed;
     private final LongPredicate poisoned;
 
-    SyntheticData(int channels, int size, int batchSize, long seed) {
+    public SyntheticData(int channels, int size, int batchSize, long seed) {
         this(channels, size, batchSize, seed, s -> false);
     }
 
-    SyntheticData(int channels, int size, int batchSize, long seed, LongPredicate poisoned) {
+    public SyntheticData(int channels, int size, int batchSize, long seed, LongPredicate poisoned) {
         this.channels = channels;
         this.size = size;
         this.batchSize = batchSize;

@@ -1,5 +1,10 @@
-package org.diffusion4j.train;
+package org.diffusion4j.train.crash;
 
+import org.diffusion4j.train.TrainingCheckpoint;
+import org.diffusion4j.train.TrainListener;
+import org.diffusion4j.train.DiffusionTrainer;
+import org.diffusion4j.train.Checkpointing;
+import org.diffusion4j.train.CheckpointManifest;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,12 @@
-package org.diffusion4j.train;
+package org.diffusion4j.train.crash;
 
+import org.diffusion4j.train.SyntheticData;
+import org.diffusion4j.train.DiffusionTrainerTest;
+import org.diffusion4j.train.Training;
+import org.diffusion4j.train.TrainProgress;
+import org.diffusion4j.train.TrainListener;
+import org.diffusion4j.train.TrainConfig;
+import org.diffusion4j.train.DiffusionTrainer;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -28,7 +35,7 @@ public final class TrainingChild {
     private TrainingChild() {}
 
     /** The run's config: a 2-level U-Net with attention and dropout, a log line per step, keep the last 3. */
-    static TrainConfig config(long seed, int checkpointEvery) {
+    public static TrainConfig config(long seed, int checkpointEvery) {
         JsonObject model = DiffusionTrainerTest.smallUnetConfig();
         model.add("down_block_types", JsonParser.parseString("[\"DownBlock2D\", \"AttnDownBlock2D\"]"));
         model.add("up_block_types", JsonParser.parseString("[\"AttnUpBlock2D\", \"UpBlock2D\"]"));

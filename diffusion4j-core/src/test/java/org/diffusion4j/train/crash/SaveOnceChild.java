@@ -1,5 +1,7 @@
-package org.diffusion4j.train;
+package org.diffusion4j.train.crash;
 
+import org.diffusion4j.train.TrainListener;
+import org.diffusion4j.train.DiffusionTrainer;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Path;

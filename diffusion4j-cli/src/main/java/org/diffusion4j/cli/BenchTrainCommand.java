@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench-train", mixinStandardHelpOptions = true,
         description = "Measure training and forward-only (sampling) throughput of the fashion-mnist U-Net.")
-public final class BenchCommand implements Callable<Integer> {
+final class BenchTrainCommand implements Callable<Integer> {
 
     @Option(names = "--ch", defaultValue = "32", description = "Base channels: block_out_channels [ch, 2ch, 2ch] (default ${DEFAULT-VALUE}).")
     int ch;
@@ -44,11 +44,6 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--config", defaultValue = "fashion-mnist", description = "Preset or config file whose model is measured (default ${DEFAULT-VALUE}).")
     String config;
-
-    /** Runs this command alone (without the {@code diffusion4j} launcher), e.g. from a benchmark script. */
-    public static void main(String[] args) {
-        System.exit(new picocli.CommandLine(new BenchCommand()).execute(args));
-    }
 
     @Override
     public Integer call() throws Exception {

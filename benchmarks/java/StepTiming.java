@@ -1,10 +1,14 @@
-package org.diffusion4j.train.bench;
 
 import ai.djl.ndarray.NDManager;
 import org.diffusion4j.data.SyntheticDataset;
-import org.diffusion4j.train.*;
+import org.diffusion4j.train.BatcherData;
+import org.diffusion4j.train.DiffusionTrainer;
+import org.diffusion4j.train.TrainConfig;
+import org.diffusion4j.train.Training;
+import org.diffusion4j.train.TrainingData;
+import org.diffusion4j.train.UNetTrainable;
 
-/** Scratch timing: java -cp ... StepTiming preset batch steps */
+/** Time per training step and per phase of a preset: benchmarks/java/run StepTiming PRESET BATCH STEPS (e.g. tiny 64 20). */
 public final class StepTiming {
     public static void main(String[] args) throws Exception {
         TrainConfig c = TrainConfig.preset(args[0]).toBuilder().optBatchSize(Integer.parseInt(args[1])).build();

@@ -1,4 +1,4 @@
-package org.diffusion4j.train;
+package org.diffusion4j.train.crash;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

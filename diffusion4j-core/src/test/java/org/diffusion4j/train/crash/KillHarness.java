@@ -1,5 +1,7 @@
-package org.diffusion4j.train;
+package org.diffusion4j.train.crash;
 
+import org.diffusion4j.train.TrainingCheckpoint;
+import org.diffusion4j.train.Checkpointing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,6 @@
-package org.diffusion4j.train;
+package org.diffusion4j.train.crash;
 
+import org.diffusion4j.train.Checkpointing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

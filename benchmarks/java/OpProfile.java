@@ -1,4 +1,3 @@
-package org.diffusion4j.train.bench;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -14,7 +13,7 @@ import java.util.function.Function;
 /**
  * Per-op cost of the U-Net's building blocks as the nn package computes them through DJL (forward,
  * and forward + backward), at the shapes of the fashion-mnist model at batch 128; the same ops in
- * PyTorch are timed by benchmarks/op_profile.py. Run: java -cp ... org.diffusion4j.train.bench.OpProfile [iters]
+ * PyTorch are timed by benchmarks/op_profile.py. Run: benchmarks/java/run OpProfile [iters]
  */
 public final class OpProfile {
     static final Shape ONE = new Shape(1, 1);
