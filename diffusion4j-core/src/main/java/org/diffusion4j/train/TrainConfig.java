@@ -1,16 +1,22 @@
 package org.diffusion4j.train;
 
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import org.diffusion4j.diffusers.SchedulerConfig;
 import org.diffusion4j.diffusers.UNet2DConfigJson;
 import org.diffusion4j.diffusion.PredictionType;
@@ -50,8 +56,12 @@ import org.diffusion4j.schedule.NoiseSchedule;
  * </table>
  *
  * Dropout is the model's own {@code dropout} field. Unknown keys are refused (they are typos). The
- * model object is validated by {@link UNet2DConfig#parse} (known block types, channels divisible by
+ * model object is validated by {@code UNet2DConfigJson} (known block types, channels divisible by
  * the groups, …) when the config is built, so a bad config fails before anything is written.
+ *
+ * <p>Each key is one line of {@link Key}: its JSON name, type, default and rule. Reading, writing,
+ * copying, equality and validation all follow that table, so adding a key is adding that line (and,
+ * if the code wants it by name, a getter).
  */
 public final class TrainConfig {
 
@@ -75,78 +85,97 @@ public final class TrainConfig {
             return jsonName;
         }
 
-        static LossWeighting parse(String s, String source) {
+        /** The weighting named {@code s} (case-insensitive). */
+        public static LossWeighting parse(String s) {
             for (LossWeighting w : values()) {
                 if (w.jsonName.equals(s.toLowerCase(Locale.ROOT))) {
                     return w;
                 }
             }
-            throw new IllegalArgumentException(source + ": field \"loss_weighting\" = \"" + s + "\": use none or min_snr");
+            throw new IllegalArgumentException("use none or min_snr");
         }
     }
 
-    private static final Set<String> KEYS = Set.of("model", "dataset", "random_flip", "batch_size", "learning_rate",
-            "lr_warmup_steps", "adam_beta1", "adam_beta2", "adam_epsilon", "adam_weight_decay", "max_grad_norm",
-            "ema_decay", "ema_warmup", "prediction_type", "loss_weighting", "snr_gamma", "p_uncond", "beta_schedule", "beta_start",
-            "beta_end", "num_train_timesteps", "seed", "checkpoint_every", "keep_last", "log_every",
-            "max_consecutive_bad_steps");
+    /** How a key's value is read from and written to JSON. */
+    private record Type(BiFunction<JsonFields, Key, Object> read, Function<Object, JsonElement> write) {
+        static final Type STRING = new Type((f, k) -> f.string(k.json, (String) k.fallback), v -> new JsonPrimitive((String) v));
+        static final Type BOOL = new Type((f, k) -> f.bool(k.json, (Boolean) k.fallback), v -> new JsonPrimitive((Boolean) v));
+        static final Type INT = new Type((f, k) -> f.integer(k.json, (Integer) k.fallback), v -> new JsonPrimitive((Integer) v));
+        static final Type LONG = new Type((f, k) -> f.longValue(k.json, (Long) k.fallback), v -> new JsonPrimitive((Long) v));
+        static final Type DOUBLE = new Type((f, k) -> f.number(k.json, (Double) k.fallback), v -> new JsonPrimitive((Double) v));
+        static final Type PREDICTION = new Type((f, k) -> f.named(k.json, k.fallback, PredictionType::parse),
+                v -> new JsonPrimitive(((PredictionType) v).diffusersName()));
+        static final Type WEIGHTING = new Type((f, k) -> f.named(k.json, k.fallback, LossWeighting::parse),
+                v -> new JsonPrimitive(((LossWeighting) v).jsonName()));
+        static final Type SCHEDULE = new Type((f, k) -> f.named(k.json, k.fallback, BetaSchedule::parse),
+                v -> new JsonPrimitive(((BetaSchedule) v).diffusersName()));
+    }
+
+    /** The training keys, in the order they are written: JSON name, type, default, and the rule a value must meet. */
+    public enum Key {
+        DATASET("dataset", Type.STRING, "fashion-mnist", v -> !((String) v).isBlank(), "name a data set (fashion-mnist) or an image folder"),
+        RANDOM_FLIP("random_flip", Type.BOOL, true, v -> true, ""),
+        BATCH_SIZE("batch_size", Type.INT, 128, v -> (int) v >= 1 && (int) v <= 1 << 16, "must be in [1, 65536]"),
+        LEARNING_RATE("learning_rate", Type.DOUBLE, 2e-4, v -> (double) v > 0 && !Double.isInfinite((double) v),
+                "must be a positive number (2e-4 is the DDPM value)"),
+        LR_WARMUP_STEPS("lr_warmup_steps", Type.INT, 500, v -> (int) v >= 0, "must be >= 0"),
+        ADAM_BETA1("adam_beta1", Type.DOUBLE, 0.9, v -> (double) v >= 0 && (double) v < 1, "must be in [0, 1)"),
+        ADAM_BETA2("adam_beta2", Type.DOUBLE, 0.999, v -> (double) v >= 0 && (double) v < 1, "must be in [0, 1)"),
+        ADAM_EPSILON("adam_epsilon", Type.DOUBLE, 1e-8, v -> (double) v > 0, "must be > 0"),
+        ADAM_WEIGHT_DECAY("adam_weight_decay", Type.DOUBLE, 0.0, v -> (double) v >= 0, "must be >= 0"),
+        MAX_GRAD_NORM("max_grad_norm", Type.DOUBLE, 1.0, v -> (double) v > 0, "must be > 0 (use a large value to disable clipping)"),
+        EMA_DECAY("ema_decay", Type.DOUBLE, 0.9999, v -> (double) v >= 0 && (double) v < 1, "must be in [0, 1) (0.9999 in Ho et al. 2020)"),
+        EMA_WARMUP("ema_warmup", Type.BOOL, true, v -> true, ""),
+        PREDICTION_TYPE("prediction_type", Type.PREDICTION, PredictionType.EPSILON, v -> true, ""),
+        LOSS_WEIGHTING("loss_weighting", Type.WEIGHTING, LossWeighting.NONE, v -> true, ""),
+        SNR_GAMMA("snr_gamma", Type.DOUBLE, 5.0, v -> (double) v > 0, "must be > 0 (5 in Hang et al. 2023)"),
+        P_UNCOND("p_uncond", Type.DOUBLE, 0.1, v -> (double) v >= 0 && (double) v < 1,
+                "must be in [0, 1) (0.1 in Ho & Salimans 2022; 0 = no null class)"),
+        BETA_SCHEDULE("beta_schedule", Type.SCHEDULE, BetaSchedule.LINEAR, v -> true, ""),
+        BETA_START("beta_start", Type.DOUBLE, 1e-4, v -> (double) v > 0 && (double) v < 1, "must be in (0, 1)"),
+        BETA_END("beta_end", Type.DOUBLE, 0.02, v -> (double) v > 0 && (double) v < 1, "must be in (0, 1)"),
+        NUM_TRAIN_TIMESTEPS("num_train_timesteps", Type.INT, 1000, v -> (int) v >= 2 && (int) v <= 100_000, "must be in [2, 100000]"),
+        SEED("seed", Type.LONG, 0L, v -> true, ""),
+        CHECKPOINT_EVERY("checkpoint_every", Type.INT, 1000, v -> (int) v >= 1, "must be >= 1"),
+        KEEP_LAST("keep_last", Type.INT, 3, v -> (int) v >= 1, "must be >= 1 (checkpoints kept for fallback)"),
+        LOG_EVERY("log_every", Type.INT, 50, v -> (int) v >= 1, "must be >= 1"),
+        MAX_CONSECUTIVE_BAD_STEPS("max_consecutive_bad_steps", Type.INT, 10, v -> (int) v >= 1, "must be >= 1");
+
+        private final String json;
+        private final Type type;
+        private final Object fallback;
+        private final Predicate<Object> valid;
+        private final String rule;
+
+        Key(String json, Type type, Object fallback, Predicate<Object> valid, String rule) {
+            this.json = json;
+            this.type = type;
+            this.fallback = fallback;
+            this.valid = valid;
+            this.rule = rule;
+        }
+
+        /** The key's name in the JSON file. */
+        public String json() {
+            return json;
+        }
+
+        /** The value when the file does not give one. */
+        public Object fallback() {
+            return fallback;
+        }
+    }
+
+    private static final String MODEL = "model";
 
     private final JsonObject model;
     private final UNet2DConfig unetConfig;
-    private final String dataset;
-    private final boolean randomFlip;
-    private final int batchSize;
-    private final double learningRate;
-    private final int lrWarmupSteps;
-    private final double adamBeta1;
-    private final double adamBeta2;
-    private final double adamEpsilon;
-    private final double adamWeightDecay;
-    private final double maxGradNorm;
-    private final double emaDecay;
-    private final boolean emaWarmup;
-    private final PredictionType predictionType;
-    private final LossWeighting lossWeighting;
-    private final double snrGamma;
-    private final double pUncond;
-    private final BetaSchedule betaSchedule;
-    private final double betaStart;
-    private final double betaEnd;
-    private final int numTrainTimesteps;
-    private final long seed;
-    private final int checkpointEvery;
-    private final int keepLast;
-    private final int logEvery;
-    private final int maxConsecutiveBadSteps;
+    private final Object[] values;
 
-    private TrainConfig(Builder b) {
-        model = b.model.deepCopy();
-        unetConfig = b.unetConfig;
-        dataset = b.dataset;
-        randomFlip = b.randomFlip;
-        batchSize = b.batchSize;
-        learningRate = b.learningRate;
-        lrWarmupSteps = b.lrWarmupSteps;
-        adamBeta1 = b.adamBeta1;
-        adamBeta2 = b.adamBeta2;
-        adamEpsilon = b.adamEpsilon;
-        adamWeightDecay = b.adamWeightDecay;
-        maxGradNorm = b.maxGradNorm;
-        emaDecay = b.emaDecay;
-        emaWarmup = b.emaWarmup;
-        predictionType = b.predictionType;
-        lossWeighting = b.lossWeighting;
-        snrGamma = b.snrGamma;
-        pUncond = b.pUncond;
-        betaSchedule = b.betaSchedule;
-        betaStart = b.betaStart;
-        betaEnd = b.betaEnd;
-        numTrainTimesteps = b.numTrainTimesteps;
-        seed = b.seed;
-        checkpointEvery = b.checkpointEvery;
-        keepLast = b.keepLast;
-        logEvery = b.logEvery;
-        maxConsecutiveBadSteps = b.maxConsecutiveBadSteps;
+    private TrainConfig(JsonObject model, UNet2DConfig unetConfig, Object[] values) {
+        this.model = model.deepCopy();
+        this.unetConfig = unetConfig;
+        this.values = values.clone();
     }
 
     // ------------------------------------------------------------------ reading
@@ -195,71 +224,30 @@ public final class TrainConfig {
      */
     public static TrainConfig parse(String json, String source) {
         JsonFields f = JsonFields.parse(json, source);
-        f.requireOnly(KEYS);
-        Builder b = builder();
-        b.source = source;
-        if (!f.has("model") || !f.json().get("model").isJsonObject()) {
+        Set<String> known = new HashSet<>(Set.of(MODEL));
+        for (Key k : Key.values()) {
+            known.add(k.json);
+        }
+        f.requireOnly(known);
+        if (!f.has(MODEL) || !f.json().get(MODEL).isJsonObject()) {
             throw new IllegalArgumentException(source + ": field \"model\" is missing or not an object; it holds a "
                     + "diffusers UNet2DModel config (block_out_channels, down_block_types, ...)");
         }
-        b.model = f.json().getAsJsonObject("model");
-        b.dataset = f.string("dataset", b.dataset);
-        b.randomFlip = f.bool("random_flip", b.randomFlip);
-        b.batchSize = f.integer("batch_size", b.batchSize);
-        b.learningRate = f.number("learning_rate", b.learningRate);
-        b.lrWarmupSteps = f.integer("lr_warmup_steps", b.lrWarmupSteps);
-        b.adamBeta1 = f.number("adam_beta1", b.adamBeta1);
-        b.adamBeta2 = f.number("adam_beta2", b.adamBeta2);
-        b.adamEpsilon = f.number("adam_epsilon", b.adamEpsilon);
-        b.adamWeightDecay = f.number("adam_weight_decay", b.adamWeightDecay);
-        b.maxGradNorm = f.number("max_grad_norm", b.maxGradNorm);
-        b.emaDecay = f.number("ema_decay", b.emaDecay);
-        b.emaWarmup = f.bool("ema_warmup", b.emaWarmup);
-        b.predictionType = f.named("prediction_type", b.predictionType, PredictionType::parse);
-        b.lossWeighting = LossWeighting.parse(f.string("loss_weighting", b.lossWeighting.jsonName()), source);
-        b.snrGamma = f.number("snr_gamma", b.snrGamma);
-        b.pUncond = f.number("p_uncond", b.pUncond);
-        b.betaSchedule = f.named("beta_schedule", b.betaSchedule, BetaSchedule::parse);
-        b.betaStart = f.number("beta_start", b.betaStart);
-        b.betaEnd = f.number("beta_end", b.betaEnd);
-        b.numTrainTimesteps = f.integer("num_train_timesteps", b.numTrainTimesteps);
-        b.seed = f.longValue("seed", b.seed);
-        b.checkpointEvery = f.integer("checkpoint_every", b.checkpointEvery);
-        b.keepLast = f.integer("keep_last", b.keepLast);
-        b.logEvery = f.integer("log_every", b.logEvery);
-        b.maxConsecutiveBadSteps = f.integer("max_consecutive_bad_steps", b.maxConsecutiveBadSteps);
+        Builder b = builder().setModel(f.json().getAsJsonObject(MODEL));
+        b.source = source;
+        for (Key k : Key.values()) {
+            b.values[k.ordinal()] = k.type.read().apply(f, k);
+        }
         return b.build();
     }
 
     /** Every field, pretty-printed (the form stored in checkpoints). */
     public String toJson() {
         JsonObject o = new JsonObject();
-        o.add("model", model.deepCopy());
-        o.addProperty("dataset", dataset);
-        o.addProperty("random_flip", randomFlip);
-        o.addProperty("batch_size", batchSize);
-        o.addProperty("learning_rate", learningRate);
-        o.addProperty("lr_warmup_steps", lrWarmupSteps);
-        o.addProperty("adam_beta1", adamBeta1);
-        o.addProperty("adam_beta2", adamBeta2);
-        o.addProperty("adam_epsilon", adamEpsilon);
-        o.addProperty("adam_weight_decay", adamWeightDecay);
-        o.addProperty("max_grad_norm", maxGradNorm);
-        o.addProperty("ema_decay", emaDecay);
-        o.addProperty("ema_warmup", emaWarmup);
-        o.addProperty("prediction_type", predictionType.diffusersName());
-        o.addProperty("loss_weighting", lossWeighting.jsonName());
-        o.addProperty("snr_gamma", snrGamma);
-        o.addProperty("p_uncond", pUncond);
-        o.addProperty("beta_schedule", betaSchedule.diffusersName());
-        o.addProperty("beta_start", betaStart);
-        o.addProperty("beta_end", betaEnd);
-        o.addProperty("num_train_timesteps", numTrainTimesteps);
-        o.addProperty("seed", seed);
-        o.addProperty("checkpoint_every", checkpointEvery);
-        o.addProperty("keep_last", keepLast);
-        o.addProperty("log_every", logEvery);
-        o.addProperty("max_consecutive_bad_steps", maxConsecutiveBadSteps);
+        o.add(MODEL, model.deepCopy());
+        for (Key k : Key.values()) {
+            o.add(k.json, k.type.write().apply(values[k.ordinal()]));
+        }
         return new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(o) + "\n";
     }
 
@@ -272,12 +260,12 @@ public final class TrainConfig {
 
     /** The forward process's schedule (double precision). */
     public NoiseSchedule noiseSchedule() {
-        return NoiseSchedule.of(betaSchedule, numTrainTimesteps, betaStart, betaEnd);
+        return NoiseSchedule.of(betaSchedule(), numTrainTimesteps(), betaStart(), betaEnd());
     }
 
     /** η at global step s: η·min(1, (s+1)/W) with W = lr_warmup_steps (constant η when W = 0). */
     public double learningRateAt(long step) {
-        return lrWarmupSteps <= 0 ? learningRate : learningRate * Math.min(1.0, (step + 1.0) / lrWarmupSteps);
+        return lrWarmupSteps() <= 0 ? learningRate() : learningRate() * Math.min(1.0, (step + 1.0) / lrWarmupSteps());
     }
 
     /**
@@ -288,7 +276,7 @@ public final class TrainConfig {
      * model: DDIM 50 at w = 2 gave white blobs with clipping and clean samples without.
      */
     public String schedulerConfigJson() {
-        SchedulerConfig c = SchedulerConfig.ddpmDefaults(betaSchedule, numTrainTimesteps, betaStart, betaEnd, predictionType);
+        SchedulerConfig c = SchedulerConfig.ddpmDefaults(betaSchedule(), numTrainTimesteps(), betaStart(), betaEnd(), predictionType());
         return (nullClassLabel() >= 0 ? c.withClipSample(false) : c).toJson();
     }
 
@@ -322,14 +310,19 @@ public final class TrainConfig {
             throw new IllegalArgumentException("data " + dataName + " has " + numClasses + " classes but the model's "
                     + "num_class_embeds is " + classes + "; set it to at least " + numClasses);
         }
-        if (classes != null && pUncond > 0 && classes != numClasses + 1) {
-            throw new IllegalArgumentException("p_uncond " + pUncond + " needs a null class: data " + dataName + " has "
+        if (classes != null && pUncond() > 0 && classes != numClasses + 1) {
+            throw new IllegalArgumentException("p_uncond " + pUncond() + " needs a null class: data " + dataName + " has "
                     + numClasses + " classes, so set model.num_class_embeds to " + (numClasses + 1)
                     + " (the last id is the null class), or set p_uncond to 0");
         }
     }
 
     // ------------------------------------------------------------------ accessors
+
+    /** The value of {@code key}. */
+    public Object get(Key key) {
+        return values[key.ordinal()];
+    }
 
     /** The diffusers UNet2DModel config object (a copy). */
     public JsonObject model() {
@@ -347,68 +340,68 @@ public final class TrainConfig {
     }
 
     public String dataset() {
-        return dataset;
+        return (String) get(Key.DATASET);
     }
 
     public boolean randomFlip() {
-        return randomFlip;
+        return (Boolean) get(Key.RANDOM_FLIP);
     }
 
     public int batchSize() {
-        return batchSize;
+        return (Integer) get(Key.BATCH_SIZE);
     }
 
     public double learningRate() {
-        return learningRate;
+        return (Double) get(Key.LEARNING_RATE);
     }
 
     public int lrWarmupSteps() {
-        return lrWarmupSteps;
+        return (Integer) get(Key.LR_WARMUP_STEPS);
     }
 
     public double adamBeta1() {
-        return adamBeta1;
+        return (Double) get(Key.ADAM_BETA1);
     }
 
     public double adamBeta2() {
-        return adamBeta2;
+        return (Double) get(Key.ADAM_BETA2);
     }
 
     public double adamEpsilon() {
-        return adamEpsilon;
+        return (Double) get(Key.ADAM_EPSILON);
     }
 
     public double adamWeightDecay() {
-        return adamWeightDecay;
+        return (Double) get(Key.ADAM_WEIGHT_DECAY);
     }
 
     public double maxGradNorm() {
-        return maxGradNorm;
+        return (Double) get(Key.MAX_GRAD_NORM);
     }
 
     public double emaDecay() {
-        return emaDecay;
+        return (Double) get(Key.EMA_DECAY);
     }
 
     public boolean emaWarmup() {
-        return emaWarmup;
+        return (Boolean) get(Key.EMA_WARMUP);
     }
 
     public PredictionType predictionType() {
-        return predictionType;
+        return (PredictionType) get(Key.PREDICTION_TYPE);
     }
 
     public LossWeighting lossWeighting() {
-        return lossWeighting;
+        return (LossWeighting) get(Key.LOSS_WEIGHTING);
     }
 
     public double snrGamma() {
-        return snrGamma;
+        return (Double) get(Key.SNR_GAMMA);
     }
 
     /** Label dropout probability for class-conditional models (classifier-free guidance training). */
     public double pUncond() {
-        return pUncond;
+        return (Double) get(Key.P_UNCOND);
     }
 
     /**
@@ -417,74 +410,49 @@ public final class TrainConfig {
      */
     public long nullClassLabel() {
         Integer k = unetConfig.numClassEmbeds();
-        return k == null || pUncond == 0 ? -1 : k - 1;
+        return k == null || pUncond() == 0 ? -1 : k - 1;
     }
 
     public BetaSchedule betaSchedule() {
-        return betaSchedule;
+        return (BetaSchedule) get(Key.BETA_SCHEDULE);
     }
 
     public double betaStart() {
-        return betaStart;
+        return (Double) get(Key.BETA_START);
     }
 
     public double betaEnd() {
-        return betaEnd;
+        return (Double) get(Key.BETA_END);
     }
 
     public int numTrainTimesteps() {
-        return numTrainTimesteps;
+        return (Integer) get(Key.NUM_TRAIN_TIMESTEPS);
     }
 
     public long seed() {
-        return seed;
+        return (Long) get(Key.SEED);
     }
 
     public int checkpointEvery() {
-        return checkpointEvery;
+        return (Integer) get(Key.CHECKPOINT_EVERY);
     }
 
     public int keepLast() {
-        return keepLast;
+        return (Integer) get(Key.KEEP_LAST);
     }
 
     public int logEvery() {
-        return logEvery;
+        return (Integer) get(Key.LOG_EVERY);
     }
 
     public int maxConsecutiveBadSteps() {
-        return maxConsecutiveBadSteps;
+        return (Integer) get(Key.MAX_CONSECUTIVE_BAD_STEPS);
     }
 
     /** A builder holding this config's values, to change a few. */
     public Builder toBuilder() {
-        Builder b = builder();
-        b.model = model.deepCopy();
-        b.dataset = dataset;
-        b.randomFlip = randomFlip;
-        b.batchSize = batchSize;
-        b.learningRate = learningRate;
-        b.lrWarmupSteps = lrWarmupSteps;
-        b.adamBeta1 = adamBeta1;
-        b.adamBeta2 = adamBeta2;
-        b.adamEpsilon = adamEpsilon;
-        b.adamWeightDecay = adamWeightDecay;
-        b.maxGradNorm = maxGradNorm;
-        b.emaDecay = emaDecay;
-        b.emaWarmup = emaWarmup;
-        b.predictionType = predictionType;
-        b.lossWeighting = lossWeighting;
-        b.snrGamma = snrGamma;
-        b.pUncond = pUncond;
-        b.betaSchedule = betaSchedule;
-        b.betaStart = betaStart;
-        b.betaEnd = betaEnd;
-        b.numTrainTimesteps = numTrainTimesteps;
-        b.seed = seed;
-        b.checkpointEvery = checkpointEvery;
-        b.keepLast = keepLast;
-        b.logEvery = logEvery;
-        b.maxConsecutiveBadSteps = maxConsecutiveBadSteps;
+        Builder b = builder().setModel(model.deepCopy());
+        System.arraycopy(values, 0, b.values, 0, values.length);
         return b;
     }
 
@@ -507,38 +475,24 @@ public final class TrainConfig {
         return toJson();
     }
 
-    /** Sets fields; {@link #build()} validates them all. */
+    /** Sets fields ({@link #set} any key, or the typed shortcuts); {@link #build()} validates them all. */
     public static final class Builder {
         private String source = "training config";
-        private UNet2DConfig unetConfig;
         private JsonObject model;
-        private String dataset = "fashion-mnist";
-        private boolean randomFlip = true;
-        private int batchSize = 128;
-        private double learningRate = 2e-4;
-        private int lrWarmupSteps = 500;
-        private double adamBeta1 = 0.9;
-        private double adamBeta2 = 0.999;
-        private double adamEpsilon = 1e-8;
-        private double adamWeightDecay = 0;
-        private double maxGradNorm = 1.0;
-        private double emaDecay = 0.9999;
-        private boolean emaWarmup = true;
-        private PredictionType predictionType = PredictionType.EPSILON;
-        private LossWeighting lossWeighting = LossWeighting.NONE;
-        private double snrGamma = 5.0;
-        private double pUncond = 0.1;
-        private BetaSchedule betaSchedule = BetaSchedule.LINEAR;
-        private double betaStart = 1e-4;
-        private double betaEnd = 0.02;
-        private int numTrainTimesteps = 1000;
-        private long seed;
-        private int checkpointEvery = 1000;
-        private int keepLast = 3;
-        private int logEvery = 50;
-        private int maxConsecutiveBadSteps = 10;
+        private final Object[] values = new Object[Key.values().length];
 
-        private Builder() {}
+        private Builder() {
+            for (Key k : Key.values()) {
+                values[k.ordinal()] = k.fallback;
+            }
+        }
+
+        /** Sets {@code key} (a value of its type: Integer, Double, Boolean, String, Long or the key's enum). */
+        public Builder set(Key key, Object value) {
+            Class<?> type = key.fallback instanceof Enum<?> e ? e.getDeclaringClass() : key.fallback.getClass();
+            values[key.ordinal()] = type.cast(value);
+            return this;
+        }
 
         public Builder setModel(JsonObject model) {
             this.model = model;
@@ -546,93 +500,70 @@ public final class TrainConfig {
         }
 
         public Builder optDataset(String dataset) {
-            this.dataset = dataset;
-            return this;
+            return set(Key.DATASET, dataset);
         }
 
         public Builder optRandomFlip(boolean randomFlip) {
-            this.randomFlip = randomFlip;
-            return this;
+            return set(Key.RANDOM_FLIP, randomFlip);
         }
 
         public Builder optBatchSize(int batchSize) {
-            this.batchSize = batchSize;
-            return this;
+            return set(Key.BATCH_SIZE, batchSize);
         }
 
         public Builder optLearningRate(double learningRate) {
-            this.learningRate = learningRate;
-            return this;
+            return set(Key.LEARNING_RATE, learningRate);
         }
 
         public Builder optLrWarmupSteps(int lrWarmupSteps) {
-            this.lrWarmupSteps = lrWarmupSteps;
-            return this;
+            return set(Key.LR_WARMUP_STEPS, lrWarmupSteps);
         }
 
         public Builder optAdam(double beta1, double beta2, double epsilon, double weightDecay) {
-            this.adamBeta1 = beta1;
-            this.adamBeta2 = beta2;
-            this.adamEpsilon = epsilon;
-            this.adamWeightDecay = weightDecay;
-            return this;
+            return set(Key.ADAM_BETA1, beta1).set(Key.ADAM_BETA2, beta2).set(Key.ADAM_EPSILON, epsilon)
+                    .set(Key.ADAM_WEIGHT_DECAY, weightDecay);
         }
 
         public Builder optMaxGradNorm(double maxGradNorm) {
-            this.maxGradNorm = maxGradNorm;
-            return this;
+            return set(Key.MAX_GRAD_NORM, maxGradNorm);
         }
 
         public Builder optEma(double decay, boolean warmup) {
-            this.emaDecay = decay;
-            this.emaWarmup = warmup;
-            return this;
+            return set(Key.EMA_DECAY, decay).set(Key.EMA_WARMUP, warmup);
         }
 
         public Builder optPredictionType(PredictionType predictionType) {
-            this.predictionType = predictionType;
-            return this;
+            return set(Key.PREDICTION_TYPE, predictionType);
         }
 
         public Builder optLossWeighting(LossWeighting lossWeighting, double snrGamma) {
-            this.lossWeighting = lossWeighting;
-            this.snrGamma = snrGamma;
-            return this;
+            return set(Key.LOSS_WEIGHTING, lossWeighting).set(Key.SNR_GAMMA, snrGamma);
         }
 
         /** Label dropout for classifier-free guidance; see {@link TrainConfig#pUncond()}. */
         public Builder optPUncond(double pUncond) {
-            this.pUncond = pUncond;
-            return this;
+            return set(Key.P_UNCOND, pUncond);
         }
 
         public Builder optBetaSchedule(BetaSchedule schedule, double betaStart, double betaEnd, int numTrainTimesteps) {
-            this.betaSchedule = schedule;
-            this.betaStart = betaStart;
-            this.betaEnd = betaEnd;
-            this.numTrainTimesteps = numTrainTimesteps;
-            return this;
+            return set(Key.BETA_SCHEDULE, schedule).set(Key.BETA_START, betaStart).set(Key.BETA_END, betaEnd)
+                    .set(Key.NUM_TRAIN_TIMESTEPS, numTrainTimesteps);
         }
 
         public Builder optSeed(long seed) {
-            this.seed = seed;
-            return this;
+            return set(Key.SEED, seed);
         }
 
         public Builder optCheckpointing(int checkpointEvery, int keepLast) {
-            this.checkpointEvery = checkpointEvery;
-            this.keepLast = keepLast;
-            return this;
+            return set(Key.CHECKPOINT_EVERY, checkpointEvery).set(Key.KEEP_LAST, keepLast);
         }
 
         public Builder optLogEvery(int logEvery) {
-            this.logEvery = logEvery;
-            return this;
+            return set(Key.LOG_EVERY, logEvery);
         }
 
         public Builder optMaxConsecutiveBadSteps(int maxConsecutiveBadSteps) {
-            this.maxConsecutiveBadSteps = maxConsecutiveBadSteps;
-            return this;
+            return set(Key.MAX_CONSECUTIVE_BAD_STEPS, maxConsecutiveBadSteps);
         }
 
         private IllegalArgumentException bad(String field, Object value, String rule) {
@@ -644,68 +575,20 @@ public final class TrainConfig {
             if (model == null) {
                 throw new IllegalArgumentException(source + ": field \"model\" is missing");
             }
-            String modelJson = new GsonBuilder().serializeNulls().create().toJson(model);
-            unetConfig = UNet2DConfigJson.parse(modelJson, source + ", object \"model\"");
-            if (dataset == null || dataset.isBlank()) {
-                throw bad("dataset", dataset, "name a data set (fashion-mnist) or an image folder");
-            }
-            if (batchSize < 1 || batchSize > 1 << 16) {
-                throw bad("batch_size", batchSize, "must be in [1, 65536]");
-            }
-            if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-                throw bad("learning_rate", learningRate, "must be a positive number (2e-4 is the DDPM value)");
-            }
-            if (lrWarmupSteps < 0) {
-                throw bad("lr_warmup_steps", lrWarmupSteps, "must be >= 0");
-            }
-            if (!(adamBeta1 >= 0 && adamBeta1 < 1)) {
-                throw bad("adam_beta1", adamBeta1, "must be in [0, 1)");
-            }
-            if (!(adamBeta2 >= 0 && adamBeta2 < 1)) {
-                throw bad("adam_beta2", adamBeta2, "must be in [0, 1)");
-            }
-            if (!(adamEpsilon > 0)) {
-                throw bad("adam_epsilon", adamEpsilon, "must be > 0");
-            }
-            if (!(adamWeightDecay >= 0)) {
-                throw bad("adam_weight_decay", adamWeightDecay, "must be >= 0");
-            }
-            if (!(maxGradNorm > 0)) {
-                throw bad("max_grad_norm", maxGradNorm, "must be > 0 (use a large value to disable clipping)");
-            }
-            if (!(emaDecay >= 0 && emaDecay < 1)) {
-                throw bad("ema_decay", emaDecay, "must be in [0, 1) (0.9999 in Ho et al. 2020)");
-            }
-            if (!(pUncond >= 0 && pUncond < 1)) {
-                throw bad("p_uncond", pUncond, "must be in [0, 1) (0.1 in Ho & Salimans 2022; 0 = no null class)");
-            }
-            if (!(snrGamma > 0)) {
-                throw bad("snr_gamma", snrGamma, "must be > 0 (5 in Hang et al. 2023)");
-            }
-            if (numTrainTimesteps < 2 || numTrainTimesteps > 100_000) {
-                throw bad("num_train_timesteps", numTrainTimesteps, "must be in [2, 100000]");
-            }
-            if (!(betaStart > 0 && betaStart < 1) || !(betaEnd > 0 && betaEnd < 1)) {
-                throw bad("beta_start/beta_end", betaStart + "/" + betaEnd, "must be in (0, 1)");
+            UNet2DConfig unet = UNet2DConfigJson.fromJson(JsonFields.of(model, source + ", object \"model\""));
+            for (Key k : Key.values()) {
+                Object v = values[k.ordinal()];
+                if (v == null || !k.valid.test(v)) {
+                    throw bad(k.json, v, k.rule);
+                }
             }
             try {
-                NoiseSchedule.of(betaSchedule, numTrainTimesteps, betaStart, betaEnd);
+                NoiseSchedule.of((BetaSchedule) values[Key.BETA_SCHEDULE.ordinal()], (int) values[Key.NUM_TRAIN_TIMESTEPS.ordinal()],
+                        (double) values[Key.BETA_START.ordinal()], (double) values[Key.BETA_END.ordinal()]);
             } catch (IllegalArgumentException e) {
-                throw bad("beta_schedule", betaSchedule.diffusersName(), e.getMessage());
+                throw bad("beta_schedule", ((BetaSchedule) values[Key.BETA_SCHEDULE.ordinal()]).diffusersName(), e.getMessage());
             }
-            if (checkpointEvery < 1) {
-                throw bad("checkpoint_every", checkpointEvery, "must be >= 1");
-            }
-            if (keepLast < 1) {
-                throw bad("keep_last", keepLast, "must be >= 1 (checkpoints kept for fallback)");
-            }
-            if (logEvery < 1) {
-                throw bad("log_every", logEvery, "must be >= 1");
-            }
-            if (maxConsecutiveBadSteps < 1) {
-                throw bad("max_consecutive_bad_steps", maxConsecutiveBadSteps, "must be >= 1");
-            }
-            return new TrainConfig(this);
+            return new TrainConfig(model, unet, values);
         }
     }
 }
