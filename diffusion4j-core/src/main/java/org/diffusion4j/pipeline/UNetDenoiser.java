@@ -3,10 +3,10 @@ package org.diffusion4j.pipeline;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
+import org.diffusion4j.diffusion.ConditionalDenoiser;
+import org.diffusion4j.diffusion.Denoiser;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.nn.UNet2DModel;
-import org.diffusion4j.diffusion.Denoiser;
-import org.diffusion4j.sampling.ConditionalDenoiser;
 
 /**
  * A {@link UNet2DModel} as a {@link Denoiser}: inference mode (no autograd, no dropout), one

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
+import org.diffusion4j.diffusion.ConditionalDenoiser;
 import org.diffusion4j.diffusion.Denoiser;
 import org.diffusion4j.diffusion.PredictionType;
 

@@ -1,7 +1,5 @@
 package org.diffusion4j.sampling;
 
-import org.diffusion4j.diffusion.NoiseSource;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,6 +10,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
+import org.diffusion4j.diffusion.ConditionalDenoiser;
+import org.diffusion4j.diffusion.NoiseSource;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.schedule.NoiseSchedule;
 import org.junit.jupiter.api.Test;

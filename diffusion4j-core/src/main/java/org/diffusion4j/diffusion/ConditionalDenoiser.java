@@ -1,4 +1,4 @@
-package org.diffusion4j.sampling;
+package org.diffusion4j.diffusion;
 
 import ai.djl.ndarray.NDArray;
 import org.diffusion4j.diffusion.PredictionType;
