@@ -47,13 +47,17 @@ class ClipTokenizerTest {
             List<String> tokens = new ArrayList<>();
             c.getAsJsonArray("tokens").forEach(t -> tokens.add(t.getAsString()));
             List<String> expected = tokens.subList(1, tokens.size() - 1); // without <|startoftext|> … <|endoftext|>
-            assertEquals(expected, tok.tokenize(text), text);
+            List<String> ours = tok.tokenize(text);
+            if (tokens.size() == tok.maxLength() && ours.size() > expected.size()) {
+                ours = ours.subList(0, expected.size()); // the fixture lists the tokens of the truncated encoding
+            }
+            assertEquals(expected, ours, text);
             int[] ids = ints(c.getAsJsonArray("input_ids"));
             int[] withSpecials = new int[tok.ids(text).length + 2];
             withSpecials[0] = tok.startId();
             System.arraycopy(tok.ids(text), 0, withSpecials, 1, withSpecials.length - 2);
             withSpecials[withSpecials.length - 1] = tok.endId();
-            if (ids.length <= tok.maxLength()) {
+            if (withSpecials.length <= tok.maxLength()) { // a longer text is checked truncated, below
                 assertArrayEquals(ids, withSpecials, text);
             }
             assertArrayEquals(ints(c.getAsJsonArray("input_ids_padded")), tok.encode(text), text + " (padded, truncated)");
