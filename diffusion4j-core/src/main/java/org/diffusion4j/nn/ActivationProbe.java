@@ -7,7 +7,7 @@ import ai.djl.ndarray.NDArray;
  * e.g. {@code "down_blocks.1.resnets.0"}), to localise a mismatch against reference activations.
  */
 @FunctionalInterface
-interface ActivationProbe {
+public interface ActivationProbe {
 
     ActivationProbe NONE = (name, value) -> { };
 
