@@ -16,6 +16,8 @@ import java.util.stream.Stream;
 import org.diffusion4j.data.Datasets;
 import org.diffusion4j.data.ImageDataset;
 import org.diffusion4j.data.ImageFolderDataset;
+import org.diffusion4j.data.Shapes;
+import org.diffusion4j.data.ShapesDataset;
 import org.diffusion4j.data.Split;
 import org.diffusion4j.io.Npy;
 import org.diffusion4j.io.SafeTensors;
@@ -33,6 +35,7 @@ import picocli.CommandLine.Spec;
             "",
             "  diffusion4j info models/fashion-mnist-ddpm",
             "  diffusion4j info --data fashion-mnist",
+            "  diffusion4j info --data shapes",
             "  diffusion4j info unet/diffusion_pytorch_model.safetensors",
             ""})
 final class InfoCommand implements Callable<Integer> {
@@ -211,12 +214,45 @@ final class InfoCommand implements Callable<Integer> {
             describe(out, "images", d);
             return;
         }
+        if (name.equals("shapes")) {
+            shapesInfo(out);
+            return;
+        }
         List<String> classes = Datasets.classNames(name);
         out.println("data set       " + name + "  (" + Datasets.root().resolve(name) + ")");
         for (Split split : Split.values()) {
             describe(out, split.toString(), Datasets.open(name, split));
         }
         out.printf("%-14s %d: %s%n", "classes", classes.size(), String.join(", ", classes));
+    }
+
+    /** The generated captioned data set: its conventions and what the first 1,000 images of each split hold. */
+    private static void shapesInfo(PrintWriter out) {
+        int n = 1000;
+        out.println("data set       shapes (generated from seed, split and index; SHAPES.md): RGB on black, "
+                + "S = 32 by default (--size in export)");
+        out.println("  objects      " + java.util.Arrays.stream(Shapes.Shape.values()).map(Shapes.Shape::word).toList() + " x "
+                + java.util.Arrays.stream(Shapes.Colour.values()).map(Shapes.Colour::word).toList() + " x small (8 px) | large (14 px)");
+        out.println("  held out     " + new java.util.TreeSet<>(Shapes.HELD_OUT) + " (never in train)");
+        for (Split split : Split.values()) {
+            ShapesDataset d = ShapesDataset.generate(ShapesDataset.DEFAULT_SIZE, split, 0, n);
+            java.util.Map<String, Integer> relations = new java.util.TreeMap<>();
+            int two = 0;
+            int held = 0;
+            for (int i = 0; i < n; i++) {
+                Shapes.Scene s = d.sceneAt(i);
+                if (s.relation() != null) {
+                    two++;
+                    relations.merge(s.relation().words(), 1, Integer::sum);
+                }
+                if (s.items().stream().anyMatch(it -> Shapes.HELD_OUT.contains(it.pair()))) {
+                    held++;
+                }
+            }
+            out.printf("  %-12s first %,d images: %d one-object, %d two-object %s; %d with a held-out pair; e.g. \"%s\", \"%s\"%n",
+                    split == Split.TRAIN ? "train" : "test", n, n - two, two, relations, held, d.caption(0), d.caption(1));
+        }
+        out.println("  prompts      " + Shapes.evaluationPrompts(0).size() + " one-object evaluation captions (6 held out)");
     }
 
     private static void describe(PrintWriter out, String split, ImageDataset d) {
