@@ -27,7 +27,8 @@ final class ResnetBlock2D {
             double dropout, double outputScaleFactor) {
         norm1 = new GroupNorm(p, name + ".norm1", groups, in, eps);
         conv1 = new Conv2d(p, name + ".conv1", in, out, 3, 1, 1);
-        timeEmbProj = new Linear(p, name + ".time_emb_proj", tembChannels, out);
+        // the auto-encoder's blocks have no time embedding (temb_channels None in diffusers)
+        timeEmbProj = tembChannels > 0 ? new Linear(p, name + ".time_emb_proj", tembChannels, out) : null;
         norm2 = new GroupNorm(p, name + ".norm2", groups, out, eps);
         conv2 = new Conv2d(p, name + ".conv2", out, out, 3, 1, 1);
         convShortcut = in != out ? new Conv2d(p, name + ".conv_shortcut", in, out, 1, 1, 0) : null;
@@ -38,12 +39,14 @@ final class ResnetBlock2D {
     /**
      * @param x [N, in, H, W]
      * @param tembAct silu(time embedding) [N, temb_channels]; diffusers applies the SiLU inside every
-     *     block, the model applies it once and shares it
+     *     block, the model applies it once and shares it (null for a block without time embedding)
      */
     NDArray forward(NDArray x, NDArray tembAct, boolean training) {
         NDArray h = conv1.forward(Layers.silu(norm1.forward(x)));
-        NDArray t = timeEmbProj.forward(tembAct);
-        h = h.add(t.reshape(t.getShape().get(0), t.getShape().get(1), 1, 1));
+        if (timeEmbProj != null) {
+            NDArray t = timeEmbProj.forward(tembAct);
+            h = h.add(t.reshape(t.getShape().get(0), t.getShape().get(1), 1, 1));
+        }
         h = Layers.silu(norm2.forward(h));
         h = conv2.forward(Layers.dropout(h, dropout, training));
         NDArray shortcut = convShortcut == null ? x : convShortcut.forward(x);
