@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.function.UnaryOperator;
 import org.diffusion4j.diffusers.SchedulerConfig;
+import org.diffusion4j.diffusers.StableDiffusionFolder;
 import org.diffusion4j.nn.UNet2DModel;
 import org.diffusion4j.sampling.Sampler;
 import org.diffusion4j.sampling.SamplerOptions;
@@ -44,13 +45,15 @@ public final class DiffusionPipeline implements AutoCloseable {
     private final UNet2DModel unet;
     private final SchedulerConfig scheduler;
     private final ModelClasses classes;
+    private final TextSampling text;
     private final NDManager manager;
     private final boolean ownsManager;
 
-    private DiffusionPipeline(Path folder, UNet2DModel unet, SchedulerConfig scheduler, ModelClasses classes,
+    private DiffusionPipeline(Path folder, UNet2DModel unet, TextSampling text, SchedulerConfig scheduler, ModelClasses classes,
             NDManager manager, boolean ownsManager) {
         this.folder = folder;
         this.unet = unet;
+        this.text = text;
         this.scheduler = scheduler;
         this.classes = classes;
         this.manager = manager;
@@ -76,9 +79,13 @@ public final class DiffusionPipeline implements AutoCloseable {
     private static DiffusionPipeline load(Path folder, NDManager manager, boolean owns) throws IOException {
         checkFolder(folder);
         SchedulerConfig scheduler = readScheduler(folder);
+        if (StableDiffusionFolder.isStableDiffusion(folder)) {
+            TextSampling text = new TextSampling(StableDiffusionFolder.load(folder, manager), scheduler);
+            return new DiffusionPipeline(folder, null, text, scheduler, ModelClasses.UNCONDITIONAL, manager, owns);
+        }
         UNet2DModel unet = UNet2DFolder.load(folder.resolve("unet"), manager);
         try {
-            return new DiffusionPipeline(folder, unet, scheduler, ModelClasses.read(folder, unet.config()), manager, owns);
+            return new DiffusionPipeline(folder, unet, null, scheduler, ModelClasses.read(folder, unet.config()), manager, owns);
         } catch (IOException | RuntimeException e) {
             unet.close();
             throw e;
@@ -116,8 +123,14 @@ public final class DiffusionPipeline implements AutoCloseable {
         return folder;
     }
 
+    /** The U-Net of an unconditional or class-conditional model; null for a text-conditional one ({@link #isText()}). */
     public UNet2DModel unet() {
         return unet;
+    }
+
+    /** Whether the folder is a StableDiffusionPipeline (prompts, {@link SampleRequest#prompts()}). */
+    public boolean isText() {
+        return text != null;
     }
 
     public SchedulerConfig scheduler() {
@@ -128,10 +141,18 @@ public final class DiffusionPipeline implements AutoCloseable {
         return classes;
     }
 
-    /** The shape of one image the model makes: {C, H, W}. */
+    /** The shape of one image the model makes: {C, H, W} (after the VAE's decoder for a latent model). */
     public long[] imageShape() {
+        if (text != null) {
+            return text.imageShape();
+        }
         int size = unet.config().sampleSize();
         return new long[] {unet.config().inChannels(), size, size};
+    }
+
+    /** The shape the sampler runs on: the latents of a latent model, else {@link #imageShape()}. */
+    public long[] latentShape() {
+        return text != null ? text.latentShape() : imageShape();
     }
 
     /** The steps a sampler runs: {@code steps} when given, else T for {@code ddpm} and {@value #DEFAULT_STEPS} otherwise. */
@@ -176,6 +197,10 @@ public final class DiffusionPipeline implements AutoCloseable {
      * @throws IllegalArgumentException when the model cannot take the classes or the guidance
      */
     public ClassCondition condition(SampleRequest request) {
+        if (request.prompts() != null && text == null) {
+            throw new IllegalArgumentException("--prompt: the model is not text-conditional (its folder is not a "
+                    + "StableDiffusionPipeline); use --class for a class-conditional model");
+        }
         if (!classes.conditional()) {
             if (request.classes() != null) {
                 throw new IllegalArgumentException("--class: the model is unconditional (its unet/config.json has no num_class_embeds)");
@@ -198,27 +223,35 @@ public final class DiffusionPipeline implements AutoCloseable {
     /** Samples {@code request} from seeded noise: image i starts from draw i of {@code NoiseSource.seeded(seed)}. */
     public SampledImages sample(SampleRequest request, SampleListener listener) {
         refuseTooMany(request.n());
+        if (text != null) {
+            try (NDManager sub = manager.newSubManager()) {
+                return sample(request, BatchedSampling.seededNoise(sub, request.n(), latentShape(), request.seed()), listener);
+            }
+        }
         Sampler s = sampler(request);
         ClassCondition c = condition(request);
         float[] values = generate(s, c, request.n(), request.seed(), request.batch(), listener);
-        return new SampledImages(values, shapeOf(request.n()), s, steps(scheduler, request.sampler(), request.steps()), c);
+        return new SampledImages(values, shapeOf(request.n()), s, steps(scheduler, request.sampler(), request.steps()), c, null);
     }
 
     /** Samples {@code request} from the given x_T ([N, C, H, W]; N must equal the request's n). */
     public SampledImages sample(SampleRequest request, NDArray xT, SampleListener listener) {
         long[] s = xT.getShape().getShape();
-        long[] image = imageShape();
+        long[] image = latentShape();
         if (s.length != 4 || s[0] != request.n() || s[1] != image[0] || s[2] != image[1] || s[3] != image[2]) {
             throw new IllegalArgumentException("x_T has shape " + Arrays.toString(s) + " but the model takes [" + request.n()
                     + ", " + image[0] + ", " + image[1] + ", " + image[2] + "]");
         }
         Sampler sampler = sampler(request);
+        if (text != null) {
+            return text.sample(request, xT, sampler, steps(scheduler, request.sampler(), request.steps()), listener, manager);
+        }
         ClassCondition c = condition(request);
         NDArray x = xT.getDataType() == DataType.FLOAT32 ? xT : xT.toType(DataType.FLOAT32, false);
         try {
             float[] values = new BatchedSampling(sampler, c.denoisers(unet, scheduler.predictionType()), request.seed(),
                     request.batch()).sample(x, listener);
-            return new SampledImages(values, s.clone(), sampler, steps(scheduler, request.sampler(), request.steps()), c);
+            return new SampledImages(values, s.clone(), sampler, steps(scheduler, request.sampler(), request.steps()), c, null);
         } finally {
             if (x != xT) {
                 x.close();
@@ -259,7 +292,12 @@ public final class DiffusionPipeline implements AutoCloseable {
 
     @Override
     public void close() {
-        unet.close();
+        if (unet != null) {
+            unet.close();
+        }
+        if (text != null) {
+            text.parts().close();
+        }
         if (ownsManager) {
             manager.close();
         }

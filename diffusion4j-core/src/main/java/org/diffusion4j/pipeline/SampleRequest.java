@@ -1,6 +1,7 @@
 package org.diffusion4j.pipeline;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.UnaryOperator;
 import org.diffusion4j.sampling.SamplerOptions;
 import org.diffusion4j.sampling.Samplers;
@@ -19,9 +20,11 @@ import org.diffusion4j.sampling.Samplers;
  * @param classes class ids for a class-conditional model: image i gets {@code classes[i mod m]}; null = all classes
  * @param guidance classifier-free guidance scale w (diffusers' {@code guidance_scale}), or null for the default
  * @param batch images per network call, ≥ 1 (does not change the images)
+ * @param prompts for a text-conditional model: image i gets {@code prompts[i mod m]}; null otherwise
+ * @param negativePrompts the null condition of guidance, image i gets {@code negativePrompts[i mod m]}; null: ""
  */
 public record SampleRequest(int n, long seed, String sampler, Integer steps, UnaryOperator<SamplerOptions> overrides,
-        long[] classes, Double guidance, int batch) {
+        long[] classes, Double guidance, int batch, List<String> prompts, List<String> negativePrompts) {
 
     /** Images per network call when a request does not say. */
     public static final int DEFAULT_BATCH = 64;
@@ -40,41 +43,65 @@ public record SampleRequest(int n, long seed, String sampler, Integer steps, Una
             throw new IllegalArgumentException("--class: no classes given");
         }
         classes = classes == null ? null : classes.clone();
+        if (prompts != null && prompts.isEmpty()) {
+            throw new IllegalArgumentException("--prompt: no prompts given");
+        }
+        if (negativePrompts != null && negativePrompts.isEmpty()) {
+            throw new IllegalArgumentException("--negative-prompt: no negative prompts given");
+        }
+        prompts = prompts == null ? null : List.copyOf(prompts);
+        negativePrompts = negativePrompts == null ? null : List.copyOf(negativePrompts);
+    }
+
+    /** The 8 settings of an image model without text. */
+    public SampleRequest(int n, long seed, String sampler, Integer steps, UnaryOperator<SamplerOptions> overrides,
+            long[] classes, Double guidance, int batch) {
+        this(n, seed, sampler, steps, overrides, classes, guidance, batch, null, null);
     }
 
     /** n images from {@code seed} with every other setting at its default. */
     public static SampleRequest of(int n, long seed) {
-        return new SampleRequest(n, seed, null, null, null, null, null, DEFAULT_BATCH);
+        return new SampleRequest(n, seed, null, null, null, null, null, DEFAULT_BATCH, null, null);
     }
 
     /** This request with sampler {@code name} and {@code steps} steps (null: the sampler's default). */
     public SampleRequest withSampler(String name, Integer steps) {
-        return new SampleRequest(n, seed, name, steps, overrides, classes, guidance, batch);
+        return new SampleRequest(n, seed, name, steps, overrides, classes, guidance, batch, prompts, negativePrompts);
     }
 
     /** This request with the sampler options changed by {@code overrides}. */
     public SampleRequest withOverrides(UnaryOperator<SamplerOptions> overrides) {
-        return new SampleRequest(n, seed, sampler, steps, overrides, classes, guidance, batch);
+        return new SampleRequest(n, seed, sampler, steps, overrides, classes, guidance, batch, prompts, negativePrompts);
     }
 
     /** This request for the classes {@code ids}, given to the images in turn. */
     public SampleRequest withClasses(long... ids) {
-        return new SampleRequest(n, seed, sampler, steps, overrides, ids, guidance, batch);
+        return new SampleRequest(n, seed, sampler, steps, overrides, ids, guidance, batch, prompts, negativePrompts);
     }
 
     /** This request with guidance scale w. */
     public SampleRequest withGuidance(double w) {
-        return new SampleRequest(n, seed, sampler, steps, overrides, classes, w, batch);
+        return new SampleRequest(n, seed, sampler, steps, overrides, classes, w, batch, prompts, negativePrompts);
     }
 
     /** This request with {@code batch} images per network call. */
     public SampleRequest withBatch(int batch) {
-        return new SampleRequest(n, seed, sampler, steps, overrides, classes, guidance, batch);
+        return new SampleRequest(n, seed, sampler, steps, overrides, classes, guidance, batch, prompts, negativePrompts);
     }
 
     /** This request for {@code n} images. */
     public SampleRequest withN(int n) {
-        return new SampleRequest(n, seed, sampler, steps, overrides, classes, guidance, batch);
+        return new SampleRequest(n, seed, sampler, steps, overrides, classes, guidance, batch, prompts, negativePrompts);
+    }
+
+    /** This request for the prompts {@code text}, given to the images in turn. */
+    public SampleRequest withPrompts(List<String> text) {
+        return new SampleRequest(n, seed, sampler, steps, overrides, classes, guidance, batch, text, negativePrompts);
+    }
+
+    /** This request with these negative prompts (the null condition of guidance), given to the images in turn. */
+    public SampleRequest withNegativePrompts(List<String> text) {
+        return new SampleRequest(n, seed, sampler, steps, overrides, classes, guidance, batch, prompts, text);
     }
 
     @Override
@@ -85,6 +112,7 @@ public record SampleRequest(int n, long seed, String sampler, Integer steps, Una
     @Override
     public String toString() {
         return "SampleRequest[n=" + n + ", seed=" + seed + ", sampler=" + sampler + ", steps=" + steps + ", classes="
-                + Arrays.toString(classes) + ", guidance=" + guidance + ", batch=" + batch + "]";
+                + Arrays.toString(classes) + ", guidance=" + guidance + ", batch=" + batch + ", prompts=" + prompts
+                + ", negativePrompts=" + negativePrompts + "]";
     }
 }

@@ -11,8 +11,10 @@ import org.diffusion4j.sampling.Sampler;
  * @param sampler the sampler that made them (its name and network evaluations per image)
  * @param steps the sampling steps used
  * @param condition the class of each image and the guidance scale ({@link ClassCondition#NONE} when unconditional)
+ * @param prompts the prompt of each image for a text-conditional model, else null
  */
-public record SampledImages(float[] values, long[] shape, Sampler sampler, int steps, ClassCondition condition) {
+public record SampledImages(float[] values, long[] shape, Sampler sampler, int steps, ClassCondition condition,
+        java.util.List<String> prompts) {
 
     /** N, the number of images. */
     public int count() {

@@ -81,4 +81,27 @@ class TextToImageLoopTest {
         }
         assertTrue(max < tol, what + ": max abs error " + max);
     }
+
+    @Test
+    void theFixtureFolderSamplesThroughTheFrontDoorToDiffusersImages() throws IOException {
+        try (NDManager m = NDManager.newBaseManager(); DiffusionPipeline pipe = DiffusionPipeline.load(FIXTURE, m)) {
+            assertTrue(pipe.isText());
+            assertEquals(List.of(4L, 8L, 8L), java.util.Arrays.stream(pipe.latentShape()).boxed().toList());
+            assertEquals(List.of(3L, 16L, 16L), java.util.Arrays.stream(pipe.imageShape()).boxed().toList());
+            SafeTensors ref = SafeTensors.read(FIXTURE.resolve("reference/pipeline.safetensors"));
+            SampleRequest r = SampleRequest.of(2, 0).withSampler("ddim", 10).withGuidance(3).withPrompts(PROMPTS)
+                    .withNegativePrompts(List.of(""));
+            SampledImages images = pipe.sample(r, ref.toNDArray("x_T", m), SampleListener.NONE);
+            assertEquals(PROMPTS, images.prompts());
+            // decoded = vae.decode(final_latents / scaling_factor), in [-1, 1] before the pipeline's clamp
+            assertClose(ref.toNDArray("decoded", m).toFloatArray(), images.values(), 5e-4, "decoded");
+            // seeded noise: deterministic, and the same images in batches of one
+            float[] a = pipe.sample(r.withN(3), SampleListener.NONE).values();
+            float[] b = pipe.sample(r.withN(3).withBatch(1), SampleListener.NONE).values();
+            assertClose(a, b, 1e-5, "batch size changes nothing");
+            String e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> pipe.sample(SampleRequest.of(1, 0), SampleListener.NONE)).getMessage();
+            assertTrue(e.startsWith("--prompt: the model is text-conditional"), e);
+        }
+    }
 }

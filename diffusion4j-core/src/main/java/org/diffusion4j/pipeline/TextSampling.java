@@ -1,0 +1,117 @@
+package org.diffusion4j.pipeline;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.diffusion4j.diffusers.SchedulerConfig;
+import org.diffusion4j.diffusers.StableDiffusionFolder;
+import org.diffusion4j.diffusion.Scalar;
+import org.diffusion4j.nn.AutoencoderKL;
+import org.diffusion4j.nn.ActivationProbe;
+import org.diffusion4j.sampling.Sampler;
+
+/**
+ * The text-to-image half of {@link DiffusionPipeline}, as StableDiffusionPipeline: prompts → text encoder →
+ * classifier-free guidance with the negative prompts as ∅ → the sampler on latents (or pixels when the folder
+ * has no VAE) → {@code vae.decode(latents / scaling_factor)}.
+ */
+final class TextSampling {
+
+    /** diffusers' default {@code guidance_scale} for text. */
+    static final double DEFAULT_GUIDANCE = 7.5;
+
+    private final StableDiffusionFolder.Parts parts;
+    private final TextEncoding encoding;
+    private final SchedulerConfig scheduler;
+
+    TextSampling(StableDiffusionFolder.Parts parts, SchedulerConfig scheduler) {
+        this.parts = parts;
+        this.encoding = new TextEncoding(parts.tokenizer(), parts.textEncoder());
+        this.scheduler = scheduler;
+    }
+
+    StableDiffusionFolder.Parts parts() {
+        return parts;
+    }
+
+    /** The shape of what the sampler runs on: {C, h, w} of the U-Net's input. */
+    long[] latentShape() {
+        int s = parts.unet().config().sampleSize();
+        return new long[] {parts.unet().config().inChannels(), s, s};
+    }
+
+    /** The shape of one image: the decoder's output, or the latents when there is no VAE. */
+    long[] imageShape() {
+        AutoencoderKL vae = parts.vae();
+        long[] l = latentShape();
+        if (vae == null) {
+            return l;
+        }
+        int f = vae.config().downsampleFactor();
+        return new long[] {vae.config().outChannels(), l[1] * f, l[2] * f};
+    }
+
+    /** Checks what a request asks of a text model and returns each image's prompt. */
+    static List<String> promptsOf(SampleRequest r) {
+        if (r.classes() != null) {
+            throw new IllegalArgumentException("--class: the model is text-conditional; give --prompt instead");
+        }
+        if (r.prompts() == null) {
+            throw new IllegalArgumentException("--prompt: the model is text-conditional (a StableDiffusionPipeline folder); "
+                    + "give a prompt, e.g. --prompt \"a red circle\"");
+        }
+        return cycle(r.prompts(), r.n());
+    }
+
+    static double guidanceOf(SampleRequest r) {
+        double w = r.guidance() == null ? DEFAULT_GUIDANCE : r.guidance();
+        if (!(w >= 0) || Double.isInfinite(w)) {
+            throw new IllegalArgumentException("--guidance takes finite scales >= 0 (1 = the prompt alone), got " + w);
+        }
+        return w;
+    }
+
+    /** Samples the request from x_T ([N, C, h, w] latents) and decodes; returns NCHW floats in [−1, 1] (unclamped). */
+    SampledImages sample(SampleRequest r, NDArray xT, Sampler sampler, int steps, SampleListener listener, NDManager manager) {
+        List<String> prompts = promptsOf(r);
+        List<String> negatives = r.negativePrompts() == null ? cycle(List.of(""), r.n()) : cycle(r.negativePrompts(), r.n());
+        double w = guidanceOf(r);
+        TextUNetDenoiser unet = new TextUNetDenoiser(parts.unet(), scheduler.predictionType());
+        BatchedSampling.Denoisers denoisers = (from, to) -> encoding.guided(unet, prompts.subList(from, to),
+                negatives.subList(from, to), w, manager);
+        float[] latents = new BatchedSampling(sampler, denoisers, r.seed(), r.batch()).sample(xT, listener);
+        float[] images = parts.vae() == null ? latents : decode(latents, r.n(), r.batch(), manager);
+        long[] image = imageShape();
+        return new SampledImages(images, new long[] {r.n(), image[0], image[1], image[2]}, sampler, steps,
+                ClassCondition.NONE, prompts);
+    }
+
+    /** vae.decode(z / scaling_factor) in batches. */
+    private float[] decode(float[] latents, int n, int batch, NDManager manager) {
+        long[] l = latentShape();
+        long[] img = imageShape();
+        int perLatent = (int) (l[0] * l[1] * l[2]);
+        int perImage = (int) (img[0] * img[1] * img[2]);
+        float[] out = new float[n * perImage];
+        for (int from = 0; from < n; from += batch) {
+            int to = Math.min(n, from + batch);
+            try (NDManager sub = manager.newSubManager()) {
+                NDArray z = sub.create(Arrays.copyOfRange(latents, from * perLatent, to * perLatent), new Shape(to - from, l[0], l[1], l[2]));
+                NDArray decoded = parts.vae().decode(Scalar.divide(z, parts.vae().config().scalingFactor()), ActivationProbe.NONE);
+                System.arraycopy(decoded.toFloatArray(), 0, out, from * perImage, (to - from) * perImage);
+            }
+        }
+        return out;
+    }
+
+    private static List<String> cycle(List<String> values, int n) {
+        List<String> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(values.get(i % values.size()));
+        }
+        return out;
+    }
+}
