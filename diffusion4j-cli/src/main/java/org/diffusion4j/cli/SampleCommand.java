@@ -65,6 +65,17 @@ final class SampleCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions.Conditioning conditioning;
 
+    @Option(names = "--prompt", paramLabel = "TEXT",
+            description = "Text-conditional models (StableDiffusionPipeline folders): a prompt; repeat for several, one grid row each.")
+    List<String> prompt;
+
+    @Option(names = "--prompts", paramLabel = "FILE", description = "Text-conditional models: prompts, one per line (blank lines skipped).")
+    Path promptsFile;
+
+    @Option(names = "--negative-prompt", paramLabel = "TEXT",
+            description = "Text-conditional models: the null condition of guidance, eps(neg) + w (eps(text) - eps(neg)) (default: \"\").")
+    String negativePrompt;
+
     @Option(names = {"-n", "--num-images"}, paramLabel = "N",
             description = "Number of images (default: 64, or the count in --noise; a class-conditional model: 8 per --class, one row each).")
     Integer numImages;
@@ -135,6 +146,15 @@ final class SampleCommand implements Callable<Integer> {
         }
         PrintWriter o = spec.commandLine().getOut();
         try (NDManager manager = NDManager.newBaseManager(); DiffusionPipeline pipeline = DiffusionPipeline.load(dir, manager)) {
+            if (pipeline.isText()) {
+                sampleText(pipeline, manager, s, dir, o);
+                o.flush();
+                return 0;
+            }
+            if (prompt != null || promptsFile != null || negativePrompt != null) {
+                throw usage("--prompt: " + dir + " is not a text-conditional model (no StableDiffusionPipeline model_index.json); "
+                        + "use --class for a class-conditional model");
+            }
             ModelClasses classes = pipeline.classes();
             long[] requested = conditioning.requested(classes);
             double w = conditioning.scale(classes);
@@ -171,6 +191,82 @@ final class SampleCommand implements Callable<Integer> {
     }
 
     private final List<String> written = new ArrayList<>();
+
+    /** A text-conditional model: one row of -n images (default 8) per prompt, the prompts as row labels. */
+    private void sampleText(DiffusionPipeline pipeline, NDManager manager, Sampler s, Path dir, PrintWriter o) throws IOException {
+        List<String> prompts = new ArrayList<>(prompt == null ? List.of() : prompt);
+        if (promptsFile != null) {
+            for (String line : java.nio.file.Files.readAllLines(promptsFile)) {
+                if (!line.isBlank()) {
+                    prompts.add(line.strip());
+                }
+            }
+        }
+        if (prompts.isEmpty()) {
+            throw usage("--prompt: " + dir + " is a text-conditional model; give --prompt TEXT (or --prompts FILE)");
+        }
+        if (conditioning.classes != null) {
+            throw usage("--class: the model is text-conditional; give --prompt instead");
+        }
+        Double w = null;
+        if (conditioning.guidance != null) {
+            if (conditioning.guidance.size() != 1 || conditioning.guidance.get(0) == null || !(conditioning.guidance.get(0) >= 0)) {
+                throw usage("--guidance takes one finite scale >= 0 here, got " + conditioning.guidance);
+            }
+            w = conditioning.guidance.get(0);
+        }
+        long[] latent = pipeline.latentShape();
+        if (trajectory != null && !java.util.Arrays.equals(latent, pipeline.imageShape())) {
+            throw usage("--trajectory: the model samples latents (" + latent[0] + " channels, decoded by its VAE at the end); "
+                    + "a trajectory of a latent model is not supported yet");
+        }
+        int per = numImages == null ? PER_ROW : numImages;
+        int n = per * prompts.size();
+        String tooMany = noise == null ? BatchedSampling.tooMany(n, pipeline.imageShape(), Runtime.getRuntime().maxMemory()) : null;
+        if (tooMany != null) {
+            throw usage(tooMany);
+        }
+        for (String p : pipeline.truncatedPrompts(prompts)) {
+            spec.commandLine().getErr().println("warning: the prompt \"" + p + "\" is longer than the model's context and is cut");
+        }
+        NDArray xT;
+        List<String> perImage = new ArrayList<>();
+        Layout layout;
+        if (noise != null) {
+            xT = Tensors.read(noise, manager);
+            long[] sh = xT.getShape().getShape();
+            if (sh.length != 4 || sh[1] != latent[0] || sh[2] != latent[1] || sh[3] != latent[2]) {
+                throw new IOException(noise + ": x_T has shape " + java.util.Arrays.toString(sh) + " but the model takes [N, "
+                        + latent[0] + ", " + latent[1] + ", " + latent[2] + "]");
+            }
+            n = (int) sh[0];
+            perImage = prompts;
+            layout = new Layout(false, 0, 0);
+        } else {
+            xT = BatchedSampling.seededNoise(manager, n, latent, seed);
+            for (String p : prompts) {
+                for (int i = 0; i < per; i++) {
+                    perImage.add(p);
+                }
+            }
+            layout = new Layout(true, per, prompts.size());
+        }
+        SampleRequest request = new SampleRequest(n, seed, choice.sampler, choice.steps, overrides::apply, null, w, batch, perImage,
+                negativePrompt == null ? null : List.of(negativePrompt));
+        Trajectory t = trajectoryCapture(n);
+        long start = System.nanoTime();
+        SampledImages images = pipeline.sample(request, xT, progress().listener(t));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        long[] shape = images.shape();
+        writeOutputs(manager, images.values(), shape, t, layout, layout.byRow() && !noRowLabels ? prompts : null);
+        o.printf(Locale.ROOT, "%d images %dx%d from %s with %s (%d steps, %d network evaluations per image), seed %d, in %.1f s (%.2f images/s)%n",
+                n, shape[3], shape[2], dir, s.name(), images.steps(), s.evaluations(), seed, seconds, n / seconds);
+        o.printf(Locale.ROOT, "prompts: %s; negative prompt \"%s\"; guidance w = %s (eps(neg) + w (eps(text) - eps(neg)), both in one batch)%n",
+                prompts, negativePrompt == null ? "" : negativePrompt, w == null ? "7.5 (the default)" : w.toString());
+        for (String f : written) {
+            o.println("wrote " + f);
+        }
+    }
 
     private void validateCounts() {
         if (numImages != null && numImages < 1) {

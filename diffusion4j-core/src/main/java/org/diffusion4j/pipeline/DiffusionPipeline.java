@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.UnaryOperator;
 import org.diffusion4j.diffusers.SchedulerConfig;
 import org.diffusion4j.diffusers.StableDiffusionFolder;
@@ -126,6 +127,14 @@ public final class DiffusionPipeline implements AutoCloseable {
     /** The U-Net of an unconditional or class-conditional model; null for a text-conditional one ({@link #isText()}). */
     public UNet2DModel unet() {
         return unet;
+    }
+
+    /**
+     * The prompts a text-conditional model will cut to its tokenizer's {@code model_max_length} (empty for others),
+     * so a caller can warn.
+     */
+    public List<String> truncatedPrompts(List<String> prompts) {
+        return text == null ? List.of() : text.truncated(prompts);
     }
 
     /** Whether the folder is a StableDiffusionPipeline (prompts, {@link SampleRequest#prompts()}). */

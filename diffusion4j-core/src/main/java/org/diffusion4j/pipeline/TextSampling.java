@@ -54,6 +54,12 @@ final class TextSampling {
         return new long[] {vae.config().outChannels(), l[1] * f, l[2] * f};
     }
 
+    /** The prompts longer than the tokenizer's context (they are cut to model_max_length − 2 tokens). */
+    List<String> truncated(List<String> prompts) {
+        int room = parts.tokenizer().maxLength() - 2;
+        return prompts.stream().filter(p -> parts.tokenizer().ids(p).length > room).distinct().toList();
+    }
+
     /** Checks what a request asks of a text model and returns each image's prompt. */
     static List<String> promptsOf(SampleRequest r) {
         if (r.classes() != null) {
