@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
  * image i is the same whatever N, and {@code train} and {@code test} are separate streams ({@code train} without
  * the held-out pairs). Unlabelled as an {@link ImageDataset} (the caption is the condition).
  */
-public final class ShapesDataset implements ImageDataset {
+public final class ShapesDataset implements CaptionedImages {
 
     /** The canvas size by default. */
     public static final int DEFAULT_SIZE = 32;
@@ -70,6 +70,7 @@ public final class ShapesDataset implements ImageDataset {
         return seed;
     }
 
+    @Override
     public String caption(int index) {
         return scenes.get(index).caption();
     }
