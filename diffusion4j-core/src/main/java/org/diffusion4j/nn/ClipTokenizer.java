@@ -140,11 +140,20 @@ public final class ClipTokenizer {
         return mask;
     }
 
-    private void bpeWords(String text, List<String> out) {
+    /** The pieces CLIP's pattern splits the cleaned {@code text} into (before the byte mapping and BPE). */
+    static List<String> pieces(String text) {
+        List<String> out = new ArrayList<>();
         Matcher m = PIECES.matcher(clean(text));
         while (m.find()) {
+            out.add(m.group());
+        }
+        return out;
+    }
+
+    private void bpeWords(String text, List<String> out) {
+        for (String piece : pieces(text)) {
             StringBuilder symbols = new StringBuilder();
-            for (byte b : m.group().getBytes(StandardCharsets.UTF_8)) {
+            for (byte b : piece.getBytes(StandardCharsets.UTF_8)) {
                 symbols.append(BYTE_SYMBOL[b & 0xff]);
             }
             out.addAll(cache.computeIfAbsent(symbols.toString(), this::bpe));
