@@ -1,0 +1,148 @@
+package org.diffusion4j.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.diffusion4j.diffusion.Scalar;
+import org.diffusion4j.nn.Layers.Conv2d;
+import org.diffusion4j.nn.Layers.GroupNorm;
+import org.diffusion4j.nn.Layers.Linear;
+import org.diffusion4j.nn.ParameterFactory.Init;
+
+/**
+ * CLIP (Radford et al. 2021) at the scale of a CPU: the {@link ClipTextModel} with a linear {@code text_projection},
+ * a small convolutional image encoder with a {@code visual_projection}, and the learnable temperature
+ * {@code logit_scale} (initialised at ln(1/0.07), its exponential clamped at 100). Trained with the symmetric
+ * contrastive loss: the matching caption of each image (and image of each caption) among the batch.
+ */
+public final class ClipModel implements AutoCloseable {
+
+    /** exp(logit_scale) is clamped here, as in the paper. */
+    public static final double MAX_SCALE = 100;
+
+    private final NDManager manager;
+    private final ClipTextModel text;
+    private final Map<String, NDArray> parameters = new LinkedHashMap<>();
+    private final NDArray textProjection;
+    private final Conv2d conv1;
+    private final GroupNorm norm1;
+    private final Conv2d conv2;
+    private final GroupNorm norm2;
+    private final Conv2d conv3;
+    private final GroupNorm norm3;
+    private final Linear visualProjection;
+    private final NDArray logitScale;
+
+    /**
+     * A new model: the text encoder of {@code textConfig} and an image encoder of width {@code width} for
+     * {@code channels}-channel images, both projected to {@code embedDim}; PyTorch's default initialisation from
+     * {@code seed}.
+     */
+    public ClipModel(ClipTextConfig textConfig, int channels, int width, int embedDim, NDManager parent, long seed) {
+        this.manager = parent.newSubManager();
+        SplittableRandom rng = new SplittableRandom(seed);
+        ParameterFactory p = (name, shape, init) -> {
+            float[] v = new float[Math.toIntExact(shape.size())];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = switch (init.kind()) {
+                    case UNIFORM -> (float) ((2 * rng.nextDouble() - 1) * init.bound());
+                    case ONES -> 1f;
+                    case ZEROS -> 0f;
+                    case NORMAL -> (float) (0.02 * rng.nextGaussian());
+                };
+            }
+            NDArray a = manager.create(v, shape);
+            a.setRequiresGradient(true);
+            parameters.put(name, a);
+            return a;
+        };
+        this.text = ClipTextModel.create(textConfig, manager, rng.nextLong());
+        text.parameters().forEach((name, a) -> {
+            a.setRequiresGradient(true);
+            parameters.put(name, a);
+        });
+        int d = textConfig.hiddenSize();
+        textProjection = p.create("text_projection.weight", new Shape(embedDim, d), Init.uniform(1 / Math.sqrt(d)));
+        int groups = Math.min(8, width);
+        conv1 = new Conv2d(p, "vision_model.conv1", channels, width, 3, 1, 1);
+        norm1 = new GroupNorm(p, "vision_model.norm1", groups, width, 1e-5);
+        conv2 = new Conv2d(p, "vision_model.conv2", width, 2 * width, 3, 2, 1);
+        norm2 = new GroupNorm(p, "vision_model.norm2", groups, 2 * width, 1e-5);
+        conv3 = new Conv2d(p, "vision_model.conv3", 2 * width, 4 * width, 3, 2, 1);
+        norm3 = new GroupNorm(p, "vision_model.norm3", groups, 4 * width, 1e-5);
+        visualProjection = new Linear(p, "visual_projection", 4 * width, embedDim);
+        logitScale = manager.create(new float[] {(float) Math.log(1 / 0.07)});
+        logitScale.setRequiresGradient(true);
+        parameters.put("logit_scale", logitScale);
+    }
+
+    public ClipTextModel textModel() {
+        return text;
+    }
+
+    /** Every trainable parameter by name (text encoder, projections, image encoder, logit_scale). */
+    public Map<String, NDArray> parameters() {
+        return Collections.unmodifiableMap(parameters);
+    }
+
+    /** Unit-length text embeddings [N, embed] of token ids [N, L] (pooled at the end-of-text token, projected). */
+    public NDArray textEmbeddings(NDArray ids) {
+        NDArray pooled = text.forward(ids).pooled();
+        return normalize(pooled.matMul(transposed(textProjection, ids)));
+    }
+
+    /** Unit-length image embeddings [N, embed] of images [N, C, H, W] in [−1, 1]. */
+    public NDArray imageEmbeddings(NDArray images) {
+        NDArray h = Layers.silu(norm1.forward(conv1.forward(images)));
+        h = Layers.silu(norm2.forward(conv2.forward(h)));
+        h = Layers.silu(norm3.forward(conv3.forward(h)));
+        long[] s = h.getShape().getShape();
+        return normalize(visualProjection.forward(h.reshape(s[0], s[1], s[2] * s[3]).mean(new int[] {2})));
+    }
+
+    /**
+     * The symmetric contrastive loss of a batch of matching (image, caption) pairs: with
+     * s = min(exp(logit_scale), 100) and logits = s · I Tᵀ, the mean of the cross-entropies of each row (image →
+     * its caption) and each column (caption → its image).
+     */
+    public NDArray loss(NDArray images, NDArray ids) {
+        NDArray logits = logits(imageEmbeddings(images), textEmbeddings(ids));
+        long n = logits.getShape().get(0);
+        NDArray eye = images.getManager().eye((int) n);
+        NDArray rows = logits.logSoftmax(1).mul(eye).sum(new int[] {1}).mean();
+        NDArray cols = logits.logSoftmax(0).mul(eye).sum(new int[] {0}).mean();
+        return Scalar.times(rows.add(cols), -0.5);
+    }
+
+    /** s · I Tᵀ, with s = exp(logit_scale) clamped at {@value #MAX_SCALE}. */
+    public NDArray logits(NDArray imageEmbeddings, NDArray textEmbeddings) {
+        NDArray s = logitScale.exp();
+        s.attach(imageEmbeddings.getManager());
+        NDArray scale = s.minimum(Scalar.of(imageEmbeddings, MAX_SCALE));
+        return imageEmbeddings.matMul(textEmbeddings.transpose()).mul(scale);
+    }
+
+    /** The current temperature's inverse, exp(logit_scale) (clamped). */
+    public double scale() {
+        return Math.min(MAX_SCALE, Math.exp(logitScale.getFloat()));
+    }
+
+    private static NDArray normalize(NDArray x) {
+        return x.div(x.square().sum(new int[] {1}, true).add(Scalar.of(x, 1e-12)).sqrt());
+    }
+
+    private static NDArray transposed(NDArray w, NDArray like) {
+        NDArray t = w.transpose();
+        t.attach(like.getManager());
+        return t;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

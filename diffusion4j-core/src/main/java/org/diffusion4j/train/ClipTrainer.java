@@ -1,0 +1,144 @@
+package org.diffusion4j.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.diffusion4j.data.CaptionedImages;
+import org.diffusion4j.nn.ClipModel;
+import org.diffusion4j.nn.ClipTokenizer;
+
+/**
+ * Contrastive training of a {@link ClipModel} on captioned images (Radford et al. 2021, Fig. 3): each step draws a
+ * batch of (image, caption) pairs, and AdamW follows the symmetric cross-entropy of the image–caption similarity
+ * matrix. Batches are a function of (seed, step). Every step runs in its own NDManager.
+ */
+public final class ClipTrainer {
+
+    /** The training settings. */
+    public record Options(int batchSize, double learningRate, double weightDecay, long seed) {
+        public Options {
+            if (batchSize < 2) {
+                throw new IllegalArgumentException("a contrastive batch needs at least 2 pairs, got " + batchSize);
+            }
+            if (!(learningRate > 0)) {
+                throw new IllegalArgumentException("learning rate must be positive, got " + learningRate);
+            }
+        }
+    }
+
+    private final ClipModel model;
+    private final ClipTokenizer tokenizer;
+    private final CaptionedImages data;
+    private final Options options;
+    private final NDManager manager;
+    private final AdamW optimizer;
+    private long step;
+
+    public ClipTrainer(ClipModel model, ClipTokenizer tokenizer, CaptionedImages data, Options options, NDManager manager) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.data = data;
+        this.options = options;
+        this.manager = manager;
+        this.optimizer = new AdamW(model.parameters(), manager, 0.9, 0.98, 1e-6, options.weightDecay());
+    }
+
+    /** One step; returns its loss. */
+    public double trainStep() {
+        SplittableRandom r = new SplittableRandom(options.seed() * 0x9E3779B97F4A7C15L + step * 0xC2B2AE3D27D4EB4FL);
+        int[] rows = new int[options.batchSize()];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = r.nextInt(data.size());
+        }
+        double lossValue;
+        try (NDManager sub = manager.newSubManager()) {
+            NDArray images = images(sub, rows);
+            NDArray ids = ids(sub, rows);
+            NDArray loss;
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                loss = model.loss(images, ids);
+                collector.backward(loss);
+            }
+            lossValue = loss.getFloat();
+            Map<String, NDArray> gradients = new LinkedHashMap<>();
+            for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
+                NDArray g = e.getValue().getGradient();
+                g.attach(sub);
+                gradients.put(e.getKey(), g);
+            }
+            double norm = GradientClipping.globalNorm(gradients.values(), sub);
+            GradientClipping.clip(gradients.values(), norm, 1.0);
+            optimizer.update(model.parameters(), gradients, options.learningRate(), sub);
+            for (NDArray p : model.parameters().values()) {
+                ai.djl.pytorch.jni.JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) p);
+            }
+        }
+        step++;
+        return lossValue;
+    }
+
+    /**
+     * Text → image retrieval R@1 on the first {@code n} images of {@code test}: for each caption, whether its own image
+     * has the highest similarity among the n.
+     */
+    public static double retrievalAtOne(ClipModel model, ClipTokenizer tokenizer, CaptionedImages test, int n, NDManager manager) {
+        int[] rows = java.util.stream.IntStream.range(0, n).toArray();
+        try (NDManager sub = manager.newSubManager()) {
+            boolean grad = ai.djl.pytorch.jni.JniUtils.isGradMode();
+            ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+            try {
+                NDArray sim = model.textEmbeddings(ids(sub, rows, tokenizer, test)).matMul(
+                        model.imageEmbeddings(images(sub, rows, test)).transpose());
+                long[] best = sim.argMax(1).toLongArray();
+                int hits = 0;
+                for (int i = 0; i < n; i++) {
+                    hits += best[i] == i ? 1 : 0;
+                }
+                return (double) hits / n;
+            } finally {
+                ai.djl.pytorch.jni.JniUtils.setGradMode(grad);
+            }
+        }
+    }
+
+    public long step() {
+        return step;
+    }
+
+    private NDArray images(NDManager m, int[] rows) {
+        return images(m, rows, data);
+    }
+
+    private NDArray ids(NDManager m, int[] rows) {
+        return ids(m, rows, tokenizer, data);
+    }
+
+    static NDArray images(NDManager m, int[] rows, CaptionedImages d) {
+        int per = d.imageBytes();
+        float[] v = new float[rows.length * per];
+        byte[] px = d.pixels();
+        for (int i = 0; i < rows.length; i++) {
+            for (int j = 0; j < per; j++) {
+                v[i * per + j] = (px[rows[i] * per + j] & 0xff) / 127.5f - 1f;
+            }
+        }
+        return m.create(v, new Shape(rows.length, d.channels(), d.height(), d.width()));
+    }
+
+    static NDArray ids(NDManager m, int[] rows, ClipTokenizer tokenizer, CaptionedImages d) {
+        int len = tokenizer.maxLength();
+        long[] ids = new long[rows.length * len];
+        for (int i = 0; i < rows.length; i++) {
+            int[] e = tokenizer.encode(d.caption(rows[i]));
+            for (int j = 0; j < len; j++) {
+                ids[i * len + j] = e[j];
+            }
+        }
+        return m.create(ids, new Shape(rows.length, len));
+    }
+}
