@@ -1,0 +1,52 @@
+package org.diffusion4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.diffusion4j.diffusers.ClipTextFolder;
+import org.diffusion4j.diffusers.ClipTokenizerFolder;
+import org.diffusion4j.nn.ClipTextModel;
+import org.diffusion4j.nn.ClipTokenizer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code train-clip}: a short run writes a tokenizer and text encoder in transformers' formats that load back. */
+class TrainClipCommandTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aShortRunWritesALoadableTokenizerAndTextEncoder() throws Exception {
+        Path out = dir.resolve("clip");
+        Cli r = Cli.run("train-clip", "--data", "shapes", "--out", out.toString(), "--steps", "20", "--batch", "8", "--size", "16",
+                "--images", "200", "--width", "16");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("R@1"), r.out());
+        ClipTokenizer tok = ClipTokenizerFolder.load(out.resolve("tokenizer"));
+        assertEquals(16, tok.maxLength());
+        try (NDManager m = NDManager.newBaseManager(); ClipTextModel text = ClipTextFolder.load(out.resolve("text_encoder"), m)) {
+            int[] ids = tok.encode("a small red circle");
+            long[] longs = java.util.Arrays.stream(ids).asLongStream().toArray();
+            ClipTextModel.Output o = text.forward(m.create(longs).reshape(1, ids.length));
+            assertEquals(16, o.pooled().getShape().get(1));
+        }
+        JsonObject report = JsonParser.parseString(Files.readString(out.resolve("clip.json"))).getAsJsonObject();
+        assertTrue(report.get("text_to_image_r_at_1").getAsDouble() >= 0);
+        assertTrue(Files.size(out.resolve("loss.png")) > 0);
+    }
+
+    @Test
+    void badOptionsAreRefused() {
+        Cli r = Cli.run("train-clip", "--data", "shapes", "--out", dir.toString(), "--batch", "1");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("--batch"), r.err());
+        r = Cli.run("train-clip", "--data", dir.resolve("nowhere").toString(), "--out", dir.toString());
+        assertTrue(r.exitCode() != 0 && r.err().contains("metadata.jsonl"), r.err());
+    }
+}
