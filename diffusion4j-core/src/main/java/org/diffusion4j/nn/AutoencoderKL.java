@@ -2,9 +2,7 @@ package org.diffusion4j.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -72,16 +70,7 @@ public final class AutoencoderKL implements AutoCloseable {
 
     /** A model whose parameters are made by {@code fetch(name, ownManager)} (names and shapes checked by the caller). */
     public static AutoencoderKL build(AutoencoderKLConfig config, NDManager manager, BiFunction<String, NDManager, NDArray> fetch) {
-        NDManager own = manager.newSubManager();
-        try {
-            return new AutoencoderKL(config, own, (name, shape, init) -> {
-                NDArray a = fetch.apply(name, own);
-                return a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false);
-            });
-        } catch (RuntimeException e) {
-            own.close();
-            throw e;
-        }
+        return ParameterFactory.loaded(manager, fetch, (own, p) -> new AutoencoderKL(config, own, p));
     }
 
     public AutoencoderKLConfig config() {
@@ -94,7 +83,7 @@ public final class AutoencoderKL implements AutoCloseable {
 
     /** The latent distribution of images x [N, in_channels, H, W] in [−1, 1]; no autograd. */
     public LatentDistribution encode(NDArray x, ActivationProbe probe) {
-        return noGrad(() -> {
+        return Layers.noGrad(() -> {
             NDArray moments = quantConv.forward(encoder.forward(x, probe));
             long l = config.latentChannels();
             NDArray mean = moments.get(":, 0:{}", l);
@@ -105,25 +94,11 @@ public final class AutoencoderKL implements AutoCloseable {
 
     /** The image of latents z [N, latent_channels, h, w] (unscaled: divide diffusion latents by scaling_factor first). */
     public NDArray decode(NDArray z, ActivationProbe probe) {
-        return noGrad(() -> {
+        return Layers.noGrad(() -> {
             NDArray h = postQuantConv.forward(z);
             probe.record("post_quant_conv", h);
             return decoder.forward(h, probe);
         });
-    }
-
-    private static <T> T noGrad(java.util.function.Supplier<T> work) {
-        boolean gradMode = JniUtils.isGradMode();
-        if (gradMode) {
-            JniUtils.setGradMode(false);
-        }
-        try {
-            return work.get();
-        } finally {
-            if (gradMode) {
-                JniUtils.setGradMode(true);
-            }
-        }
     }
 
     @Override

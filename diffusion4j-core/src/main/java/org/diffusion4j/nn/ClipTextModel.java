@@ -105,16 +105,7 @@ public final class ClipTextModel implements AutoCloseable {
      * {@link #parameterShapes} (the caller has checked names and shapes), converted to float32.
      */
     public static ClipTextModel build(ClipTextConfig config, NDManager manager, BiFunction<String, NDManager, NDArray> fetch) {
-        NDManager own = manager.newSubManager();
-        try {
-            return new ClipTextModel(config, own, (name, shape, init) -> {
-                NDArray a = fetch.apply(name, own);
-                return a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false);
-            });
-        } catch (RuntimeException e) {
-            own.close();
-            throw e;
-        }
+        return ParameterFactory.loaded(manager, fetch, (own, p) -> new ClipTextModel(config, own, p));
     }
 
     public ClipTextConfig config() {

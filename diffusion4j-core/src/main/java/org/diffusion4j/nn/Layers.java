@@ -41,6 +41,21 @@ final class Layers {
     }
 
     /** A parameter reshaped for broadcasting, owned by the activation's manager (not the model's). */
+    /** Runs {@code work} with autograd off on this thread (torch.no_grad), restoring the mode after. */
+    static <T> T noGrad(java.util.function.Supplier<T> work) {
+        boolean gradMode = JniUtils.isGradMode();
+        if (gradMode) {
+            JniUtils.setGradMode(false);
+        }
+        try {
+            return work.get();
+        } finally {
+            if (gradMode) {
+                JniUtils.setGradMode(true);
+            }
+        }
+    }
+
     static NDArray view(NDArray parameter, NDArray like, long... shape) {
         NDArray v = parameter.reshape(shape);
         v.attach(like.getManager());

@@ -1,6 +1,8 @@
 package org.diffusion4j.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -12,6 +14,24 @@ import ai.djl.ndarray.types.Shape;
 interface ParameterFactory {
 
     NDArray create(String name, Shape shape, Init init);
+
+    /**
+     * A network built in a new sub-manager of {@code manager} from parameters made by {@code fetch(name, own)}
+     * (converted to float32); the sub-manager is closed if the construction fails.
+     */
+    static <M> M loaded(NDManager manager, java.util.function.BiFunction<String, NDManager, NDArray> fetch,
+            java.util.function.BiFunction<NDManager, ParameterFactory, M> construct) {
+        NDManager own = manager.newSubManager();
+        try {
+            return construct.apply(own, (name, shape, init) -> {
+                NDArray a = fetch.apply(name, own);
+                return a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false);
+            });
+        } catch (RuntimeException e) {
+            own.close();
+            throw e;
+        }
+    }
 
     /** PyTorch's default initialisation of a parameter. */
     record Init(Kind kind, double bound) {

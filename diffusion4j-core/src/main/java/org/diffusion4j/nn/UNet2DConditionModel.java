@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -122,16 +121,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
      */
     public static UNet2DConditionModel build(UNet2DConditionConfig config, NDManager manager,
             BiFunction<String, NDManager, NDArray> fetch) {
-        NDManager own = manager.newSubManager();
-        try {
-            return new UNet2DConditionModel(config, own, (name, shape, init) -> {
-                NDArray a = fetch.apply(name, own);
-                return a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false);
-            });
-        } catch (RuntimeException e) {
-            own.close();
-            throw e;
-        }
+        return ParameterFactory.loaded(manager, fetch, (own, p) -> new UNet2DConditionModel(config, own, p));
     }
 
     public UNet2DConditionConfig config() {
@@ -150,17 +140,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
      * @param context the text encoder's hidden states [N, L, cross_attention_dim]
      */
     public NDArray predict(NDArray sample, NDArray timestep, NDArray context) {
-        boolean gradMode = JniUtils.isGradMode();
-        if (gradMode) {
-            JniUtils.setGradMode(false);
-        }
-        try {
-            return forward(sample, timestep, context, ActivationProbe.NONE);
-        } finally {
-            if (gradMode) {
-                JniUtils.setGradMode(true);
-            }
-        }
+        return Layers.noGrad(() -> forward(sample, timestep, context, ActivationProbe.NONE));
     }
 
     /** The forward pass, recording what {@code probe} asks for (diffusers' module names). */

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -258,17 +257,7 @@ public final class UNet2DModel implements AutoCloseable {
 
     /** Inference for a class-conditional model; see {@link #predict(NDArray, NDArray)}. */
     public NDArray predict(NDArray sample, NDArray timestep, NDArray classLabels) {
-        boolean gradMode = JniUtils.isGradMode();
-        if (gradMode) {
-            JniUtils.setGradMode(false);
-        }
-        try {
-            return forward(sample, timestep, classLabels, false, ActivationProbe.NONE);
-        } finally {
-            if (gradMode) {
-                JniUtils.setGradMode(true);
-            }
-        }
+        return Layers.noGrad(() -> forward(sample, timestep, classLabels, false, ActivationProbe.NONE));
     }
 
     NDArray forward(NDArray sample, NDArray timestep, NDArray classLabels, ActivationProbe probe) {
