@@ -46,15 +46,7 @@ public final class ClipModel implements AutoCloseable {
         this.manager = parent.newSubManager();
         SplittableRandom rng = new SplittableRandom(seed);
         ParameterFactory p = (name, shape, init) -> {
-            float[] v = new float[Math.toIntExact(shape.size())];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = switch (init.kind()) {
-                    case UNIFORM -> (float) ((2 * rng.nextDouble() - 1) * init.bound());
-                    case ONES -> 1f;
-                    case ZEROS -> 0f;
-                    case NORMAL -> (float) (0.02 * rng.nextGaussian());
-                };
-            }
+            float[] v = init.values(Math.toIntExact(shape.size()), rng);
             NDArray a = manager.create(v, shape);
             a.setRequiresGradient(true);
             parameters.put(name, a);

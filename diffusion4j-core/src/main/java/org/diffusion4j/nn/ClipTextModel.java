@@ -86,18 +86,7 @@ public final class ClipTextModel implements AutoCloseable {
     public static ClipTextModel create(ClipTextConfig config, NDManager manager, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
         NDManager own = manager.newSubManager();
-        return new ClipTextModel(config, own, (name, shape, init) -> {
-            float[] v = new float[Math.toIntExact(shape.size())];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = switch (init.kind()) {
-                    case UNIFORM -> (float) ((2 * rng.nextDouble() - 1) * init.bound());
-                    case ONES -> 1f;
-                    case ZEROS -> 0f;
-                    case NORMAL -> (float) rng.nextGaussian();
-                };
-            }
-            return own.create(v, shape);
-        });
+        return new ClipTextModel(config, own, (name, shape, init) -> own.create(init.values(Math.toIntExact(shape.size()), rng), shape));
     }
 
     /**

@@ -45,6 +45,20 @@ interface ParameterFactory {
             return new Init(Kind.UNIFORM, bound);
         }
 
+        /** n initial values drawn from {@code rng} (N(0, 1) for {@link #NORMAL}). */
+        float[] values(int n, java.util.SplittableRandom rng) {
+            float[] v = new float[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = switch (kind) {
+                    case UNIFORM -> (float) ((2 * rng.nextDouble() - 1) * bound);
+                    case ONES -> 1f;
+                    case ZEROS -> 0f;
+                    case NORMAL -> (float) rng.nextGaussian();
+                };
+            }
+            return v;
+        }
+
         static final Init ONES = new Init(Kind.ONES, 0);
         static final Init ZEROS = new Init(Kind.ZEROS, 0);
         /** N(0, 1), PyTorch's default for nn.Embedding. */

@@ -124,25 +124,7 @@ public final class UNet2DModel implements AutoCloseable {
         SplittableRandom rng = new SplittableRandom(seed);
         NDManager own = manager.newSubManager();
         try {
-            return new UNet2DModel(config, own, (name, shape, init) -> {
-                float[] v = new float[Math.toIntExact(shape.size())];
-                switch (init.kind()) {
-                    case UNIFORM -> {
-                        for (int i = 0; i < v.length; i++) {
-                            v[i] = (float) ((2 * rng.nextDouble() - 1) * init.bound());
-                        }
-                    }
-                    case ONES -> java.util.Arrays.fill(v, 1f);
-                    case ZEROS -> { }
-                    case NORMAL -> {
-                        for (int i = 0; i < v.length; i++) {
-                            v[i] = (float) rng.nextGaussian();
-                        }
-                    }
-                    default -> throw new IllegalStateException(init.kind().toString());
-                }
-                return own.create(v, shape);
-            });
+            return new UNet2DModel(config, own, (name, shape, init) -> own.create(init.values(Math.toIntExact(shape.size()), rng), shape));
         } catch (RuntimeException e) {
             own.close();
             throw e;
