@@ -25,7 +25,7 @@ import org.diffusion4j.train.TrainConfig;
 import org.diffusion4j.train.TrainListener;
 import org.diffusion4j.train.TrainProgress;
 import org.diffusion4j.train.Training;
-import org.diffusion4j.train.UNetTrainable;
+import org.diffusion4j.train.TrainableModel;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -81,6 +81,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lr", paramLabel = "LR", description = "Peak learning rate.")
     Double lr;
 
+    @Option(names = "--text-encoder", paramLabel = "DIR",
+            description = "Text-conditional configs (shapes-t2i): the folder train-clip wrote (tokenizer/, text_encoder/), kept frozen.")
+    Path textEncoder;
+
     @Option(names = "--no-progress", description = "Print a line per log interval instead of a progress bar.")
     boolean noProgress;
 
@@ -101,12 +105,12 @@ final class TrainCommand implements Callable<Integer> {
         ImageDataset dataset = Training.openDataset(cfg);
         BatcherData batches = Training.batches(cfg, dataset);
         try (NDManager manager = NDManager.newBaseManager()) {
-            UNetTrainable model = Training.newModel(cfg, manager);
+            TrainableModel model = Training.newTrainable(cfg, manager);
             Listener listener = new Listener(err, noProgress, targetStep, time);
             DiffusionTrainer trainer = DiffusionTrainer.builder(cfg, model, batches).optOutput(folder)
                     .optListener(listener).build();
             err.printf(Locale.ROOT, "training %,d parameters on %s (%,d images, %dx%dx%d), batch %d, into %s%n",
-                    model.unet().numParameters(), dataset.name(), dataset.size(), dataset.channels(), dataset.height(),
+                    model.parameters().values().stream().mapToLong(a -> a.getShape().size()).sum(), dataset.name(), dataset.size(), dataset.channels(), dataset.height(),
                     dataset.width(), cfg.batchSize(), folder.root());
             if (resume && !trainer.resume()) {
                 err.println("no usable checkpoint in " + folder.trainingDir() + "; starting a new run");
@@ -189,6 +193,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (lr != null) {
             b.optLearningRate(lr);
+        }
+        if (textEncoder != null) {
+            b.set(TrainConfig.Key.TEXT_ENCODER, textEncoder.toString());
         }
         return b.build();
     }

@@ -82,6 +82,46 @@ public final class UNet2DConditionFolder {
                 f.number("mid_block_scale_factor", 1), f.integer("transformer_layers_per_block", 1));
     }
 
+    /** The {@code config.json} of {@code c} as diffusers writes it (the fields this toolkit reads, keys sorted). */
+    public static String toJson(UNet2DConditionConfig c) {
+        com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+        o.addProperty("_class_name", "UNet2DConditionModel");
+        o.addProperty("_diffusers_version", ModelFolder.DIFFUSERS_VERSION);
+        o.addProperty("act_fn", "silu");
+        o.addProperty("attention_head_dim", c.heads());
+        com.google.gson.JsonArray ch = new com.google.gson.JsonArray();
+        for (int v : c.blockOutChannels()) {
+            ch.add(v);
+        }
+        o.add("block_out_channels", ch);
+        o.addProperty("cross_attention_dim", c.crossAttentionDim());
+        com.google.gson.JsonArray down = new com.google.gson.JsonArray();
+        c.crossAttnDown().forEach(x -> down.add(x ? "CrossAttnDownBlock2D" : "DownBlock2D"));
+        o.add("down_block_types", down);
+        o.addProperty("downsample_padding", c.downsamplePadding());
+        o.addProperty("flip_sin_to_cos", c.flipSinToCos());
+        o.addProperty("freq_shift", c.freqShift());
+        o.addProperty("in_channels", c.inChannels());
+        o.addProperty("layers_per_block", c.layersPerBlock());
+        o.addProperty("mid_block_scale_factor", c.midBlockScaleFactor());
+        o.addProperty("mid_block_type", "UNetMidBlock2DCrossAttn");
+        o.addProperty("norm_eps", c.normEps());
+        o.addProperty("norm_num_groups", c.normNumGroups());
+        o.addProperty("out_channels", c.outChannels());
+        o.addProperty("sample_size", c.sampleSize());
+        o.addProperty("transformer_layers_per_block", c.transformerLayersPerBlock());
+        com.google.gson.JsonArray up = new com.google.gson.JsonArray();
+        c.crossAttnUp().forEach(x -> up.add(x ? "CrossAttnUpBlock2D" : "UpBlock2D"));
+        o.add("up_block_types", up);
+        o.addProperty("use_linear_projection", false);
+        return new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(o) + "\n";
+    }
+
+    /** Parses a UNet2DConditionModel config object (a training config's {@code model}, say). */
+    public static UNet2DConditionConfig fromJson(JsonFields f) {
+        return parse(f);
+    }
+
     private static boolean blockType(JsonFields f, String field, String t, String crossAttn, String plain) {
         if (t.equals(crossAttn) || t.equals(plain)) {
             return t.equals(crossAttn);

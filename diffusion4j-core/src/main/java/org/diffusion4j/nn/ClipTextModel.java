@@ -106,6 +106,26 @@ public final class ClipTextModel implements AutoCloseable {
         return Collections.unmodifiableMap(parameters);
     }
 
+    /**
+     * The {@code last_hidden_state} [N, L, D] of {@code prompts} as StableDiffusionPipeline makes the U-Net's context:
+     * each prompt tokenized to the context length (padded, truncated), encoded with the causal mask only, without
+     * autograd; flattened row-major, computed in a sub-manager of {@code manager}.
+     */
+    public float[] encode(ClipTokenizer tokenizer, List<String> prompts, NDManager manager) {
+        int len = tokenizer.maxLength();
+        long[] ids = new long[prompts.size() * len];
+        for (int i = 0; i < prompts.size(); i++) {
+            int[] row = tokenizer.encode(prompts.get(i));
+            for (int j = 0; j < len; j++) {
+                ids[i * len + j] = row[j];
+            }
+        }
+        try (NDManager sub = manager.newSubManager()) {
+            NDArray input = sub.create(ids, new Shape(prompts.size(), len));
+            return Layers.noGrad(() -> forward(input).lastHiddenState().toFloatArray());
+        }
+    }
+
     /** The encoding of {@code inputIds} (int64 [N, L], L ≤ max_position_embeddings) with the causal mask only, as pipelines call it. */
     public Output forward(NDArray inputIds) {
         return forward(inputIds, null);

@@ -105,6 +105,25 @@ public final class UNet2DConditionModel implements AutoCloseable {
                 c.transformerLayersPerBlock());
     }
 
+    /**
+     * A new model with PyTorch's default initialisation from a generator seeded with {@code seed}; its parameters
+     * record gradients (for training).
+     */
+    public static UNet2DConditionModel create(UNet2DConditionConfig config, NDManager manager, long seed) {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+        NDManager own = manager.newSubManager();
+        try {
+            return new UNet2DConditionModel(config, own, (name, shape, init) -> {
+                NDArray a = own.create(init.values(Math.toIntExact(shape.size()), rng), shape);
+                a.setRequiresGradient(true);
+                return a;
+            });
+        } catch (RuntimeException e) {
+            own.close();
+            throw e;
+        }
+    }
+
     /** The parameter names and shapes of a configuration, without allocating anything. */
     public static Map<String, Shape> parameterShapes(UNet2DConditionConfig config) {
         Map<String, Shape> shapes = new LinkedHashMap<>();

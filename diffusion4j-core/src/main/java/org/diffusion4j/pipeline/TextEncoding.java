@@ -1,6 +1,5 @@
 package org.diffusion4j.pipeline;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
@@ -29,18 +28,7 @@ public final class TextEncoding {
 
     /** The hidden states of {@code prompts}, float32 [N, L, D], flattened row-major. */
     public float[] encode(List<String> prompts, NDManager manager) {
-        int len = tokenizer.maxLength();
-        long[] ids = new long[prompts.size() * len];
-        for (int i = 0; i < prompts.size(); i++) {
-            int[] row = tokenizer.encode(prompts.get(i));
-            for (int j = 0; j < len; j++) {
-                ids[i * len + j] = row[j];
-            }
-        }
-        try (NDManager sub = manager.newSubManager()) {
-            NDArray input = sub.create(ids, new Shape(prompts.size(), len));
-            return encoder.forward(input).lastHiddenState().toFloatArray();
-        }
+        return encoder.encode(tokenizer, prompts, manager);
     }
 
     /** The shape of one prompt's encoding: {L, D}. */

@@ -60,6 +60,14 @@ public final class BatcherData implements TrainingData {
     }
 
     @Override
+    public String caption(int index) {
+        if (batcher.dataset() instanceof org.diffusion4j.data.CaptionedImages c) {
+            return c.caption(index);
+        }
+        return TrainingData.super.caption(index);
+    }
+
+    @Override
     public Batch batchAt(NDManager manager, long step) {
         return batcher.batchAt(manager, step);
     }

@@ -183,6 +183,20 @@ public final class DiffusionTrainer {
         return out;
     }
 
+    /**
+     * The captions of data set images {@code indices} at {@code step}, each replaced by the empty prompt with
+     * probability p_uncond (from the same seeded stream as label dropout), so one network also learns ε(x_t, t, "")
+     * for classifier-free guidance.
+     */
+    public List<String> conditioningCaptions(long step, int[] indices) {
+        SplittableRandom r = new SplittableRandom(streamSeed(config.seed(), STREAM_LABEL_DROPOUT, step));
+        List<String> out = new java.util.ArrayList<>(indices.length);
+        for (int i : indices) {
+            out.add(r.nextDouble() < config.pUncond() ? "" : data.caption(i));
+        }
+        return out;
+    }
+
     // ------------------------------------------------------------------ one step
 
     /** Runs the step with index {@link #step()} and advances it. */
@@ -275,7 +289,8 @@ public final class DiffusionTrainer {
     private Noised noised(long s, NDManager sub) {
         Batch batch = data.batchAt(sub, s);
         NDArray x0 = batch.images();
-        NDArray labels = model.isClassConditional() ? sub.create(conditioningLabels(s, batch.labels().toLongArray())) : null;
+        NDArray labels = model.isClassConditional() ? sub.create(conditioningLabels(s, batch.labels().toLongArray()))
+                : model.isTextConditional() ? model.textContext(conditioningCaptions(s, batch.indices()), sub) : null;
         int b = Math.toIntExact(x0.getShape().get(0));
         long[] t = timestepsAt(s, b);
         int[] ti = Arrays.stream(t).mapToInt(Math::toIntExact).toArray();
@@ -431,7 +446,7 @@ public final class DiffusionTrainer {
                 d -> TrainingCheckpoint.write(d, state, config, parameters, ema, optimizer));
         output.writeUnet(model.configJson(), ema.weights());
         output.writeSchedulerConfig(config.schedulerConfigJson());
-        output.writeModelIndex(model.isClassConditional() ? data.classNames() : List.of());
+        model.writePipeline(output, data.classNames());
         lastCheckpointStep = step;
         lastCheckpoint = dir;
         // Housekeeping: a failure here loses nothing, so it is reported and training goes on.

@@ -18,7 +18,9 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.diffusion4j.diffusers.SchedulerConfig;
+import org.diffusion4j.diffusers.UNet2DConditionFolder;
 import org.diffusion4j.diffusers.UNet2DConfigJson;
+import org.diffusion4j.nn.UNet2DConditionConfig;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.io.AtomicFiles;
 import org.diffusion4j.io.JsonFields;
@@ -66,7 +68,7 @@ import org.diffusion4j.schedule.NoiseSchedule;
 public final class TrainConfig {
 
     /** The names of the shipped presets ({@code presets/<name>.json} next to this class). */
-    public static final List<String> PRESETS = List.of("tiny", "fashion-mnist", "fashion-mnist-cond");
+    public static final List<String> PRESETS = List.of("tiny", "fashion-mnist", "fashion-mnist-cond", "shapes-t2i");
 
     /** How the per-sample loss is weighted. */
     public enum LossWeighting {
@@ -139,20 +141,28 @@ public final class TrainConfig {
         CHECKPOINT_EVERY("checkpoint_every", Type.INT, 1000, v -> (int) v >= 1, "must be >= 1"),
         KEEP_LAST("keep_last", Type.INT, 3, v -> (int) v >= 1, "must be >= 1 (checkpoints kept for fallback)"),
         LOG_EVERY("log_every", Type.INT, 50, v -> (int) v >= 1, "must be >= 1"),
-        MAX_CONSECUTIVE_BAD_STEPS("max_consecutive_bad_steps", Type.INT, 10, v -> (int) v >= 1, "must be >= 1");
+        MAX_CONSECUTIVE_BAD_STEPS("max_consecutive_bad_steps", Type.INT, 10, v -> (int) v >= 1, "must be >= 1"),
+        /** Written only when set, so the configs of image models read and write as before the key existed. */
+        TEXT_ENCODER("text_encoder", Type.STRING, "", v -> true, "", true);
 
         private final String json;
         private final Type type;
         private final Object fallback;
         private final Predicate<Object> valid;
         private final String rule;
+        private final boolean omitDefault;
 
         Key(String json, Type type, Object fallback, Predicate<Object> valid, String rule) {
+            this(json, type, fallback, valid, rule, false);
+        }
+
+        Key(String json, Type type, Object fallback, Predicate<Object> valid, String rule, boolean omitDefault) {
             this.json = json;
             this.type = type;
             this.fallback = fallback;
             this.valid = valid;
             this.rule = rule;
+            this.omitDefault = omitDefault;
         }
 
         /** The key's name in the JSON file. */
@@ -170,11 +180,13 @@ public final class TrainConfig {
 
     private final JsonObject model;
     private final UNet2DConfig unetConfig;
+    private final UNet2DConditionConfig conditionConfig;
     private final Object[] values;
 
-    private TrainConfig(JsonObject model, UNet2DConfig unetConfig, Object[] values) {
+    private TrainConfig(JsonObject model, UNet2DConfig unetConfig, UNet2DConditionConfig conditionConfig, Object[] values) {
         this.model = model.deepCopy();
         this.unetConfig = unetConfig;
+        this.conditionConfig = conditionConfig;
         this.values = values.clone();
     }
 
@@ -246,7 +258,9 @@ public final class TrainConfig {
         JsonObject o = new JsonObject();
         o.add(MODEL, model.deepCopy());
         for (Key k : Key.values()) {
-            o.add(k.json, k.type.write().apply(values[k.ordinal()]));
+            if (!(k.omitDefault && k.fallback.equals(values[k.ordinal()]))) {
+                o.add(k.json, k.type.write().apply(values[k.ordinal()]));
+            }
         }
         return new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(o) + "\n";
     }
@@ -288,6 +302,10 @@ public final class TrainConfig {
      * @throws IllegalArgumentException naming the data, the model field and the fix
      */
     public void checkData(String dataName, int channels, int height, int width, int numClasses) {
+        if (conditionConfig != null) {
+            checkTextData(dataName, channels, height, width);
+            return;
+        }
         int size = unetConfig.sampleSize();
         if (size != height || size != width) {
             throw new IllegalArgumentException("data " + dataName + " has " + height + "x" + width
@@ -317,6 +335,18 @@ public final class TrainConfig {
         }
     }
 
+    private void checkTextData(String dataName, int channels, int height, int width) {
+        UNet2DConditionConfig c = conditionConfig;
+        if (c.sampleSize() != height || c.sampleSize() != width) {
+            throw new IllegalArgumentException("data " + dataName + " has " + height + "x" + width + " images but the model's "
+                    + "sample_size is " + c.sampleSize() + "; set model.sample_size to " + height);
+        }
+        if (c.inChannels() != channels || c.outChannels() != channels) {
+            throw new IllegalArgumentException("data " + dataName + " has " + channels + "-channel images but the model has "
+                    + "in_channels " + c.inChannels() + " and out_channels " + c.outChannels() + "; set both to " + channels);
+        }
+    }
+
     // ------------------------------------------------------------------ accessors
 
     /** The value of {@code key}. */
@@ -329,9 +359,24 @@ public final class TrainConfig {
         return model.deepCopy();
     }
 
-    /** The model config, parsed and validated. */
+    /** The model config, parsed and validated; null for a text-conditional run ({@link #isText()}). */
     public UNet2DConfig unetConfig() {
         return unetConfig;
+    }
+
+    /** The UNet2DConditionModel config of a text-conditional run, else null. */
+    public UNet2DConditionConfig conditionConfig() {
+        return conditionConfig;
+    }
+
+    /** Whether the run trains a text-conditional U-Net (the key {@code text_encoder} names a train-clip folder). */
+    public boolean isText() {
+        return conditionConfig != null;
+    }
+
+    /** The folder with {@code tokenizer/} and {@code text_encoder/} of a text-conditional run ("" otherwise). */
+    public String textEncoder() {
+        return (String) get(Key.TEXT_ENCODER);
     }
 
     /** The model config as JSON text. */
@@ -409,6 +454,9 @@ public final class TrainConfig {
      * the model is unconditional or {@code p_uncond} is 0.
      */
     public long nullClassLabel() {
+        if (unetConfig == null) {
+            return -1;
+        }
         Integer k = unetConfig.numClassEmbeds();
         return k == null || pUncond() == 0 ? -1 : k - 1;
     }
@@ -575,12 +623,18 @@ public final class TrainConfig {
             if (model == null) {
                 throw new IllegalArgumentException(source + ": field \"model\" is missing");
             }
-            UNet2DConfig unet = UNet2DConfigJson.fromJson(JsonFields.of(model, source + ", object \"model\""));
+            boolean text = !((String) values[Key.TEXT_ENCODER.ordinal()]).isEmpty();
+            JsonFields modelFields = JsonFields.of(model, source + ", object \"model\"");
+            UNet2DConfig unet = text ? null : UNet2DConfigJson.fromJson(modelFields);
+            UNet2DConditionConfig cond = text ? UNet2DConditionFolder.fromJson(modelFields) : null;
             for (Key k : Key.values()) {
                 Object v = values[k.ordinal()];
                 if (v == null || !k.valid.test(v)) {
                     throw bad(k.json, v, k.rule);
                 }
+            }
+            if (cond != null && (boolean) values[Key.RANDOM_FLIP.ordinal()]) {
+                throw bad("random_flip", true, "must be false for a text-conditional run (a flip swaps left and right in the captions)");
             }
             try {
                 NoiseSchedule.of((BetaSchedule) values[Key.BETA_SCHEDULE.ordinal()], (int) values[Key.NUM_TRAIN_TIMESTEPS.ordinal()],
@@ -588,7 +642,7 @@ public final class TrainConfig {
             } catch (IllegalArgumentException e) {
                 throw bad("beta_schedule", ((BetaSchedule) values[Key.BETA_SCHEDULE.ordinal()]).diffusersName(), e.getMessage());
             }
-            return new TrainConfig(model, unet, values);
+            return new TrainConfig(model, unet, cond, values);
         }
     }
 }

@@ -20,9 +20,9 @@ public interface TrainableModel {
      *
      * @param sample x_t, float32 (B, C, H, W)
      * @param timesteps t, int64 (B)
-     * @param classLabels int64 (B), or null for an unconditional model
+     * @param condition class labels int64 (B), the text context float32 (B, L, D), or null for an unconditional model
      */
-    NDArray forward(NDArray sample, NDArray timesteps, NDArray classLabels);
+    NDArray forward(NDArray sample, NDArray timesteps, NDArray condition);
 
     /** Training mode turns dropout on. */
     void setTraining(boolean training);
@@ -32,6 +32,25 @@ public interface TrainableModel {
         return false;
     }
 
+    /** Whether the model takes text: its condition is the hidden states of a frozen text encoder. */
+    default boolean isTextConditional() {
+        return false;
+    }
+
+    /** For a text-conditional model: the context [N, L, D] of {@code prompts}, in {@code manager}, no autograd. */
+    default NDArray textContext(java.util.List<String> prompts, ai.djl.ndarray.NDManager manager) {
+        throw new UnsupportedOperationException("the model does not take text");
+    }
+
     /** The text of {@code unet/config.json} describing this model. */
     String configJson();
+
+    /**
+     * Writes the pipeline files around the U-Net: {@code model_index.json} (a DDPMPipeline, with {@code id2label}
+     * for a class-conditional model); a text model writes a StableDiffusionPipeline with its tokenizer and encoder.
+     */
+    default void writePipeline(org.diffusion4j.diffusers.ModelFolder output, java.util.List<String> classNames)
+            throws java.io.IOException {
+        output.writeModelIndex(isClassConditional() ? classNames : java.util.List.of());
+    }
 }

@@ -33,4 +33,9 @@ public interface TrainingData {
      * int64 (B) (-1 when unlabeled), created in {@code manager}.
      */
     Batch batchAt(NDManager manager, long step);
+
+    /** The caption of data set image {@code index} (captioned data only). */
+    default String caption(int index) {
+        throw new UnsupportedOperationException(name() + " has no captions; a text-conditional model trains on captioned images");
+    }
 }

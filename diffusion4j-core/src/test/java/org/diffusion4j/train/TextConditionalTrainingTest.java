@@ -1,0 +1,98 @@
+package org.diffusion4j.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.diffusion4j.data.ShapesDataset;
+import org.diffusion4j.data.Split;
+import org.diffusion4j.diffusers.ModelFolder;
+import org.diffusion4j.pipeline.DiffusionPipeline;
+import org.diffusion4j.pipeline.SampleListener;
+import org.diffusion4j.pipeline.SampleRequest;
+import org.diffusion4j.pipeline.SampledImages;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The text-conditional U-Net trained by the same DiffusionTrainer, with a frozen CLIP text encoder (the fixture's):
+ * captions dropped to "" with p_uncond, an exact resume, and a StableDiffusionPipeline folder that the front door
+ * samples with a prompt.
+ */
+@Tag("kernel")
+class TextConditionalTrainingTest {
+
+    static final Path ENCODER = Path.of("src/test/resources/fixtures/diffusers-t2i");
+
+    @TempDir
+    Path dir;
+
+    static TrainConfig config() {
+        String json = "{\"model\": {\"_class_name\": \"UNet2DConditionModel\", \"sample_size\": 16, \"in_channels\": 3,"
+                + " \"out_channels\": 3, \"block_out_channels\": [16, 32], \"layers_per_block\": 1,"
+                + " \"down_block_types\": [\"CrossAttnDownBlock2D\", \"DownBlock2D\"], \"up_block_types\": [\"UpBlock2D\", \"CrossAttnUpBlock2D\"],"
+                + " \"attention_head_dim\": 2, \"cross_attention_dim\": 32, \"norm_num_groups\": 8},"
+                + " \"text_encoder\": \"" + ENCODER + "\", \"dataset\": \"shapes\", \"random_flip\": false, \"batch_size\": 4,"
+                + " \"learning_rate\": 1e-3, \"lr_warmup_steps\": 0, \"p_uncond\": 0.25, \"seed\": 3, \"checkpoint_every\": 3,"
+                + " \"keep_last\": 2, \"log_every\": 1}";
+        return TrainConfig.parse(json, "t2i-test");
+    }
+
+    private DiffusionTrainer trainer(NDManager m, Path out) {
+        TrainConfig c = config();
+        ShapesDataset data = ShapesDataset.generate(16, Split.TRAIN, 0, 64);
+        return DiffusionTrainer.builder(c, Training.newTrainable(c, m), BatcherData.of(data, c.batchSize(), 1, false))
+                .optOutput(new ModelFolder(out)).build();
+    }
+
+    @Test
+    void trainsResumesExactlyAndSamplesFromTheFolderItWrites() throws IOException {
+        float[] straight;
+        try (NDManager m = NDManager.newBaseManager()) {
+            DiffusionTrainer t = trainer(m, dir.resolve("a"));
+            t.train(6, null);
+            straight = t.model().parameters().get("conv_out.weight").toFloatArray();
+            List<String> captions = t.conditioningCaptions(5, new int[] {0, 1, 2, 3, 4, 5, 6, 7});
+            assertTrue(captions.contains("") && captions.stream().anyMatch(c -> c.startsWith("a ")), captions.toString());
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            trainer(m, dir.resolve("b")).train(3, null);
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            DiffusionTrainer t = trainer(m, dir.resolve("b"));
+            assertTrue(t.resume());
+            t.train(6, null);
+            assertArrayEquals(straight, t.model().parameters().get("conv_out.weight").toFloatArray(), "resume is exact");
+        }
+        Path folder = dir.resolve("a");
+        assertEquals("StableDiffusionPipeline", JsonParser.parseString(Files.readString(folder.resolve("model_index.json")))
+                .getAsJsonObject().get("_class_name").getAsString());
+        assertTrue(Files.isRegularFile(folder.resolve("tokenizer/vocab.json")) && Files.isRegularFile(folder.resolve("text_encoder/config.json")));
+        try (DiffusionPipeline pipe = DiffusionPipeline.load(folder)) {
+            assertTrue(pipe.isText());
+            SampledImages images = pipe.sample(SampleRequest.of(2, 0).withSampler("ddim", 3).withPrompts(List.of("a red circle")),
+                    SampleListener.NONE);
+            assertArrayEquals(new long[] {2, 3, 16, 16}, images.shape());
+        }
+    }
+
+    @Test
+    void aFlippedTextRunOrAMismatchedEncoderIsRefused() {
+        String json = config().toJson().replace("\"random_flip\": false", "\"random_flip\": true");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainConfig.parse(json, "t"));
+        assertTrue(e.getMessage().contains("random_flip") && e.getMessage().contains("left and right"), e.getMessage());
+        String wide = config().toJson().replace("\"cross_attention_dim\": 32", "\"cross_attention_dim\": 64");
+        try (NDManager m = NDManager.newBaseManager()) {
+            IllegalArgumentException w = assertThrows(IllegalArgumentException.class, () -> Training.newTrainable(TrainConfig.parse(wide, "t"), m));
+            assertTrue(w.getMessage().contains("cross_attention_dim 64") && w.getMessage().contains("hidden_size 32"), w.getMessage());
+        }
+    }
+}
