@@ -211,6 +211,43 @@ public final class Shapes {
         };
     }
 
+    private static final java.util.regex.Pattern ONE = java.util.regex.Pattern.compile("a (small|large) (\\w+) (circle|square|triangle)");
+    private static final java.util.regex.Pattern TWO = java.util.regex.Pattern.compile(
+            "a (\\w+) (circle|square|triangle) (to the left of|to the right of|above|below) a (\\w+) (circle|square|triangle)");
+
+    /**
+     * The scene a caption asks for (objects without positions: boxes at the origin), or null when the caption is not
+     * one of the data set's forms.
+     */
+    public static Scene parseCaption(String caption, int s) {
+        String c = caption.trim().toLowerCase(Locale.ROOT);
+        try {
+            java.util.regex.Matcher m = ONE.matcher(c);
+            if (m.matches()) {
+                Size size = Size.valueOf(m.group(1).toUpperCase(Locale.ROOT));
+                return new Scene(List.of(new Item(Shape.valueOf(m.group(3).toUpperCase(Locale.ROOT)),
+                        Colour.valueOf(m.group(2).toUpperCase(Locale.ROOT)), size, 0, 0, size.side(s))), null, caption);
+            }
+            m = TWO.matcher(c);
+            if (m.matches()) {
+                Relation rel = null;
+                for (Relation r : Relation.values()) {
+                    if (r.words().equals(m.group(3))) {
+                        rel = r;
+                    }
+                }
+                Item a = new Item(Shape.valueOf(m.group(2).toUpperCase(Locale.ROOT)), Colour.valueOf(m.group(1).toUpperCase(Locale.ROOT)),
+                        Size.SMALL, 0, 0, Size.SMALL.side(s));
+                Item b = new Item(Shape.valueOf(m.group(5).toUpperCase(Locale.ROOT)), Colour.valueOf(m.group(4).toUpperCase(Locale.ROOT)),
+                        Size.SMALL, 0, 0, Size.SMALL.side(s));
+                return new Scene(List.of(a, b), rel, caption);
+            }
+        } catch (IllegalArgumentException e) {
+            return null; // a word that is not a colour of the data set
+        }
+        return null;
+    }
+
     /**
      * The evaluation prompts: every one-object caption (3 shapes × 7 colours × 2 sizes = 42, 6 held out) and
      * {@code twoObject} two-object captions drawn from a fixed generator (held-out pairs allowed).

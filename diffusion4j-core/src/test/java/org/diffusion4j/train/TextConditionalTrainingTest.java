@@ -18,6 +18,7 @@ import org.diffusion4j.pipeline.DiffusionPipeline;
 import org.diffusion4j.pipeline.SampleListener;
 import org.diffusion4j.pipeline.SampleRequest;
 import org.diffusion4j.pipeline.SampledImages;
+import org.diffusion4j.pipeline.ShapesEvaluation;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,6 +82,11 @@ class TextConditionalTrainingTest {
             SampledImages images = pipe.sample(SampleRequest.of(2, 0).withSampler("ddim", 3).withPrompts(List.of("a red circle")),
                     SampleListener.NONE);
             assertArrayEquals(new long[] {2, 3, 16, 16}, images.shape());
+            // the yardstick runs on it: 42 one-object prompts and 2 two-object ones, one image each
+            ShapesEvaluation.Scores scores = ShapesEvaluation.ofModel(pipe, SampleRequest.of(1, 0).withSampler("ddim", 2).withBatch(64),
+                    1, 2, SampleListener.NONE);
+            assertEquals(44, scores.images());
+            assertTrue(scores.oneObject() >= 0 && scores.oneObject() <= 1 && scores.heldOut() >= 0, scores.toString());
         }
     }
 

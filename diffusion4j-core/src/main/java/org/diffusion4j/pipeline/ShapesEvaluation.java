@@ -1,0 +1,103 @@
+package org.diffusion4j.pipeline;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.diffusion4j.data.Shapes;
+import org.diffusion4j.data.ShapesDataset;
+import org.diffusion4j.data.Split;
+import org.diffusion4j.eval.ShapesAnalyzer;
+import org.diffusion4j.io.ImageGrid;
+
+/**
+ * What a text-to-image model of the {@code shapes} data gets right, read by the {@link ShapesAnalyzer}: one-object
+ * accuracy (colour and shape), size accuracy, two-object accuracy (both objects bound to the right colours, and the
+ * relation), and accuracy on the held-out colour–shape pairs — next to the real test images, the ceiling.
+ */
+public final class ShapesEvaluation {
+
+    /**
+     * Accuracies in [0, 1] (NaN when there was nothing to score).
+     *
+     * @param images the images scored
+     */
+    public record Scores(int images, double oneObject, double size, double twoObject, double heldOut) {}
+
+    private ShapesEvaluation() {}
+
+    /**
+     * Samples {@code perPrompt} images for each evaluation prompt ({@link Shapes#evaluationPrompts}: the 42 one-object
+     * captions and {@code twoObjectPrompts} two-object ones) with the settings of {@code base} and scores them.
+     */
+    public static Scores ofModel(DiffusionPipeline pipeline, SampleRequest base, int perPrompt, int twoObjectPrompts,
+            SampleListener listener) {
+        if (!pipeline.isText()) {
+            throw new IllegalArgumentException(pipeline.folder() + ": the shapes evaluation needs a text-conditional model");
+        }
+        long[] shape = pipeline.imageShape();
+        if (shape[0] != 3 || shape[1] != shape[2]) {
+            throw new IllegalArgumentException(pipeline.folder() + ": the model makes " + shape[0] + "x" + shape[1] + "x" + shape[2]
+                    + " images; the shapes analyzer reads square RGB images");
+        }
+        int s = (int) shape[1];
+        List<String> prompts = Shapes.evaluationPrompts(twoObjectPrompts);
+        List<String> perImage = new ArrayList<>();
+        for (String p : prompts) {
+            for (int i = 0; i < perPrompt; i++) {
+                perImage.add(p);
+            }
+        }
+        SampledImages images = pipeline.sample(base.withN(perImage.size()).withPrompts(perImage), listener);
+        int per = 3 * s * s;
+        byte[] pixels = new byte[images.values().length];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (byte) ImageGrid.toByte(images.values()[i]);
+        }
+        List<Shapes.Scene> asked = new ArrayList<>();
+        for (String p : perImage) {
+            asked.add(Shapes.parseCaption(p, s));
+        }
+        return score(asked, pixels, per, s);
+    }
+
+    /** The same scores for the first {@code n} real images of the test split: the ceiling. */
+    public static Scores ofRealImages(int s, int n, long seed) {
+        ShapesDataset d = ShapesDataset.generate(s, Split.TEST, seed, n);
+        List<Shapes.Scene> asked = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            asked.add(d.sceneAt(i));
+        }
+        return score(asked, d.pixels(), d.imageBytes(), s);
+    }
+
+    private static Scores score(List<Shapes.Scene> asked, byte[] pixels, int per, int s) {
+        int one = 0;
+        int oneRight = 0;
+        int sizeRight = 0;
+        int two = 0;
+        int twoRight = 0;
+        int held = 0;
+        int heldRight = 0;
+        for (int i = 0; i < asked.size(); i++) {
+            Shapes.Scene scene = asked.get(i);
+            ShapesAnalyzer.Verdict v = ShapesAnalyzer.judge(scene, pixels, i * per, s);
+            boolean heldOut = scene.items().stream().anyMatch(it -> Shapes.HELD_OUT.contains(it.pair()));
+            if (scene.items().size() == 1) {
+                one++;
+                oneRight += v.objects() ? 1 : 0;
+                sizeRight += v.objects() && v.sizes() ? 1 : 0;
+                if (heldOut) {
+                    held++;
+                    heldRight += v.objects() ? 1 : 0;
+                }
+            } else {
+                two++;
+                twoRight += v.correct() ? 1 : 0;
+            }
+        }
+        return new Scores(asked.size(), ratio(oneRight, one), ratio(sizeRight, one), ratio(twoRight, two), ratio(heldRight, held));
+    }
+
+    private static double ratio(int a, int b) {
+        return b == 0 ? Double.NaN : (double) a / b;
+    }
+}
