@@ -27,6 +27,8 @@ import org.diffusion4j.pipeline.DiffusionPipeline;
 import org.diffusion4j.pipeline.EvalImages;
 import org.diffusion4j.pipeline.Evaluation;
 import org.diffusion4j.pipeline.ModelClasses;
+import org.diffusion4j.pipeline.SampleRequest;
+import org.diffusion4j.pipeline.ShapesEvaluation;
 import org.diffusion4j.sampling.Sampler;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -133,6 +135,9 @@ final class EvalCommand implements Callable<Integer> {
         Map<String, Object> settings = new LinkedHashMap<>();
         try (NDManager manager = NDManager.newBaseManager()) {
             DiffusionPipeline pipeline = useModel ? DiffusionPipeline.load(dir, manager) : null;
+            if (pipeline != null && pipeline.isText()) {
+                return evalText(pipeline, o, start);
+            }
             if (pipeline != null) {
                 Evaluation.checkGray28(pipeline);
             }
@@ -173,6 +178,47 @@ final class EvalCommand implements Callable<Integer> {
                 writeJson(report, accuracy);
                 o.println("wrote " + json);
             }
+        }
+        o.flush();
+        return 0;
+    }
+
+    /**
+     * A text-to-image model of the shapes data: -n images (default 4) per evaluation prompt, read by the shapes
+     * analyzer, next to the real test images.
+     */
+    private int evalText(DiffusionPipeline pipeline, PrintWriter o, long start) throws IOException {
+        int perPrompt = numImages == null ? 4 : numImages;
+        int twoObject = 42;
+        Double w = null;
+        if (conditioning.guidance != null) {
+            if (conditioning.guidance.size() != 1) {
+                throw usage("--guidance: a text model is evaluated at one scale here, got " + conditioning.guidance);
+            }
+            w = conditioning.guidance.get(0);
+        }
+        SampleRequest base = new SampleRequest(1, seed, choice.sampler, choice.steps, overrides::apply, null, w, batch);
+        o.printf(Locale.ROOT, "eval: %d images per prompt of the %d shapes evaluation prompts (42 one-object, 6 of them held out; %d "
+                + "two-object) from %s, seed %d; read by the shapes analyzer%n", perPrompt, 42 + twoObject, twoObject, pipeline.folder(), seed);
+        o.flush();
+        Progress progress = TaskProgress.enabled(noProgress) ? Progress.bar(spec.commandLine().getErr()) : Progress.NONE;
+        ShapesEvaluation.Scores model = ShapesEvaluation.ofModel(pipeline, base, perPrompt, twoObject, progress.listener(null));
+        ShapesEvaluation.Scores real = ShapesEvaluation.ofRealImages((int) pipeline.imageShape()[1], 400, Evaluation.ANCHOR_SEED);
+        o.println();
+        o.println("| accuracy | model | real test images (ceiling) |");
+        o.println("|---|---:|---:|");
+        o.printf(Locale.ROOT, "| one object (colour + shape) | %.3f | %.3f |%n", model.oneObject(), real.oneObject());
+        o.printf(Locale.ROOT, "| size | %.3f | %.3f |%n", model.size(), real.size());
+        o.printf(Locale.ROOT, "| two objects (binding + relation) | %.3f | %.3f |%n", model.twoObject(), real.twoObject());
+        o.printf(Locale.ROOT, "| held-out compositions | %.3f | %.3f |%n", model.heldOut(), real.heldOut());
+        o.printf(Locale.ROOT, "%n%d images scored in %.1f s%n", model.images(), (System.nanoTime() - start) / 1e9);
+        if (json != null) {
+            com.google.gson.JsonObject j = new com.google.gson.JsonObject();
+            j.add("model", new com.google.gson.Gson().toJsonTree(model));
+            j.add("real_test_images", new com.google.gson.Gson().toJsonTree(real));
+            j.addProperty("images_per_prompt", perPrompt);
+            AtomicFiles.writeString(json, new GsonBuilder().setPrettyPrinting().create().toJson(j) + "\n");
+            o.println("wrote " + json);
         }
         o.flush();
         return 0;

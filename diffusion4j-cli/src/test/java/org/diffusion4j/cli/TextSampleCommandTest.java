@@ -59,4 +59,14 @@ class TextSampleCommandTest {
         assertTrue(r.exitCode() != 0 && r.err().contains("--trajectory"), r.err());
         assertFalse(r.err().contains("at org."), "no stack trace");
     }
+
+    @Test
+    void evalOfATextModelReadsItsImagesWithTheShapesAnalyzer() throws Exception {
+        Path json = dir.resolve("eval.json");
+        Cli r = Cli.run("eval", "--model", folder().toString(), "-n", "1", "--steps", "2", "--no-progress", "--json", json.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("| one object (colour + shape) |") && r.out().contains("84 images scored"), r.out());
+        String report = Files.readString(json);
+        assertTrue(report.contains("\"model\"") && report.contains("\"real_test_images\"") && report.contains("oneObject"), report);
+    }
 }
