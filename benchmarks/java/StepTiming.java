@@ -1,22 +1,26 @@
-
 import ai.djl.ndarray.NDManager;
-import org.diffusion4j.data.SyntheticDataset;
-import org.diffusion4j.train.BatcherData;
 import org.diffusion4j.train.DiffusionTrainer;
 import org.diffusion4j.train.TrainConfig;
+import org.diffusion4j.train.TrainableModel;
 import org.diffusion4j.train.Training;
 import org.diffusion4j.train.TrainingData;
-import org.diffusion4j.train.UNetTrainable;
 
-/** Time per training step and per phase of a preset: benchmarks/java/run StepTiming PRESET BATCH STEPS (e.g. tiny 64 20). */
+/**
+ * Time per training step and per phase of a preset on its own data:
+ * benchmarks/java/run StepTiming PRESET BATCH STEPS [TEXT_ENCODER_DIR] (e.g. tiny 64 20, or shapes-t2i 64 5 runs/clip).
+ */
 public final class StepTiming {
     public static void main(String[] args) throws Exception {
-        TrainConfig c = TrainConfig.preset(args[0]).toBuilder().optBatchSize(Integer.parseInt(args[1])).build();
+        TrainConfig.Builder b = TrainConfig.preset(args[0]).toBuilder().optBatchSize(Integer.parseInt(args[1]));
+        if (args.length > 3) {
+            b.set(TrainConfig.Key.TEXT_ENCODER, args[3]);
+        }
+        TrainConfig c = b.build();
         int steps = Integer.parseInt(args[2]);
+        TrainingData data = Training.batches(c, Training.openDataset(c));
         try (NDManager m = NDManager.newBaseManager()) {
-            UNetTrainable model = Training.newModel(c, m);
-            System.out.println("params " + model.unet().numParameters());
-            TrainingData data = BatcherData.of(SyntheticDataset.stripes(1024, 1, 28, 28, 0), c.batchSize(), 0, true);
+            TrainableModel model = Training.newTrainable(c, m);
+            System.out.println("parameters " + model.parameters().values().stream().mapToLong(a -> a.getShape().size()).sum());
             DiffusionTrainer t = DiffusionTrainer.builder(c, model, data).build();
             for (int i = 0; i < steps; i++) {
                 long t0 = System.nanoTime();
