@@ -190,31 +190,35 @@ final class EvalCommand implements Callable<Integer> {
     private int evalText(DiffusionPipeline pipeline, PrintWriter o, long start) throws IOException {
         int perPrompt = numImages == null ? 4 : numImages;
         int twoObject = 42;
-        Double w = null;
-        if (conditioning.guidance != null) {
-            if (conditioning.guidance.size() != 1) {
-                throw usage("--guidance: a text model is evaluated at one scale here, got " + conditioning.guidance);
-            }
-            w = conditioning.guidance.get(0);
-        }
-        SampleRequest base = new SampleRequest(1, seed, choice.sampler, choice.steps, overrides::apply, null, w, batch);
+        List<Double> scales = conditioning.guidance == null ? java.util.Collections.singletonList(null) : conditioning.guidance;
         o.printf(Locale.ROOT, "eval: %d images per prompt of the %d shapes evaluation prompts (42 one-object, 6 of them held out; %d "
                 + "two-object) from %s, seed %d; read by the shapes analyzer%n", perPrompt, 42 + twoObject, twoObject, pipeline.folder(), seed);
         o.flush();
         Progress progress = TaskProgress.enabled(noProgress) ? Progress.bar(spec.commandLine().getErr()) : Progress.NONE;
-        ShapesEvaluation.Scores model = ShapesEvaluation.ofModel(pipeline, base, perPrompt, twoObject, progress.listener(null));
         ShapesEvaluation.Scores real = ShapesEvaluation.ofRealImages((int) pipeline.imageShape()[1], 400, Evaluation.ANCHOR_SEED);
+        com.google.gson.JsonArray rows = new com.google.gson.JsonArray();
+        StringBuilder table = new StringBuilder("| guidance w | one object (colour + shape) | size | two objects (binding + relation) "
+                + "| held-out compositions |\n|---:|---:|---:|---:|---:|\n");
+        for (Double w : scales) {
+            if (w != null && (!(w >= 0) || w.isInfinite())) {
+                throw usage("--guidance takes finite scales >= 0, got " + scales);
+            }
+            SampleRequest base = new SampleRequest(1, seed, choice.sampler, choice.steps, overrides::apply, null, w, batch);
+            ShapesEvaluation.Scores model = ShapesEvaluation.ofModel(pipeline, base, perPrompt, twoObject, progress.listener(null));
+            table.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f |%n", w == null ? "7.5 (default)" : w.toString(),
+                    model.oneObject(), model.size(), model.twoObject(), model.heldOut()));
+            com.google.gson.JsonObject row = new com.google.gson.Gson().toJsonTree(model).getAsJsonObject();
+            row.addProperty("guidance", w == null ? 7.5 : w);
+            rows.add(row);
+        }
+        table.append(String.format(Locale.ROOT, "| real test images (ceiling) | %.3f | %.3f | %.3f | %.3f |%n", real.oneObject(),
+                real.size(), real.twoObject(), real.heldOut()));
         o.println();
-        o.println("| accuracy | model | real test images (ceiling) |");
-        o.println("|---|---:|---:|");
-        o.printf(Locale.ROOT, "| one object (colour + shape) | %.3f | %.3f |%n", model.oneObject(), real.oneObject());
-        o.printf(Locale.ROOT, "| size | %.3f | %.3f |%n", model.size(), real.size());
-        o.printf(Locale.ROOT, "| two objects (binding + relation) | %.3f | %.3f |%n", model.twoObject(), real.twoObject());
-        o.printf(Locale.ROOT, "| held-out compositions | %.3f | %.3f |%n", model.heldOut(), real.heldOut());
-        o.printf(Locale.ROOT, "%n%d images scored in %.1f s%n", model.images(), (System.nanoTime() - start) / 1e9);
+        o.print(table);
+        o.printf(Locale.ROOT, "%n%d images per scale scored in %.1f s%n", (42 + twoObject) * perPrompt, (System.nanoTime() - start) / 1e9);
         if (json != null) {
             com.google.gson.JsonObject j = new com.google.gson.JsonObject();
-            j.add("model", new com.google.gson.Gson().toJsonTree(model));
+            j.add("model", rows);
             j.add("real_test_images", new com.google.gson.Gson().toJsonTree(real));
             j.addProperty("images_per_prompt", perPrompt);
             AtomicFiles.writeString(json, new GsonBuilder().setPrettyPrinting().create().toJson(j) + "\n");

@@ -63,9 +63,11 @@ class TextSampleCommandTest {
     @Test
     void evalOfATextModelReadsItsImagesWithTheShapesAnalyzer() throws Exception {
         Path json = dir.resolve("eval.json");
-        Cli r = Cli.run("eval", "--model", folder().toString(), "-n", "1", "--steps", "2", "--no-progress", "--json", json.toString());
+        Cli r = Cli.run("eval", "--model", folder().toString(), "-n", "1", "--steps", "2", "--guidance", "1,3", "--no-progress",
+                "--json", json.toString());
         assertEquals(0, r.exitCode(), r.err());
-        assertTrue(r.out().contains("| one object (colour + shape) |") && r.out().contains("84 images scored"), r.out());
+        assertTrue(r.out().contains("| 1.0 |") && r.out().contains("| 3.0 |") && r.out().contains("ceiling") && r.out().contains("84 images"),
+                r.out());
         String report = Files.readString(json);
         assertTrue(report.contains("\"model\"") && report.contains("\"real_test_images\"") && report.contains("oneObject"), report);
     }
