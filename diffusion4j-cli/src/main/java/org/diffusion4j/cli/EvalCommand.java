@@ -14,6 +14,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.diffusion4j.diffusers.ClipModelFiles;
+import org.diffusion4j.diffusers.ClipTokenizerFolder;
 import org.diffusion4j.diffusers.SchedulerConfig;
 import org.diffusion4j.diffusion.VarianceType;
 import org.diffusion4j.eval.ClassAccuracy;
@@ -114,6 +116,10 @@ final class EvalCommand implements Callable<Integer> {
             description = "Feature classifier folder with the test statistics. Default: <repo>/" + ModelLoading.DEFAULT_CLASSIFIER + ".")
     Path classifier;
 
+    @Option(names = "--clip", paramLabel = "DIR",
+            description = "Text models: a train-clip folder; adds the CLIP score (100 max(cos, 0), with the project's CLIP).")
+    Path clip;
+
     @Option(names = "--no-progress", description = "Do not show progress bars.")
     boolean noProgress;
 
@@ -195,37 +201,61 @@ final class EvalCommand implements Callable<Integer> {
                 + "two-object) from %s, seed %d; read by the shapes analyzer%n", perPrompt, 42 + twoObject, twoObject, pipeline.folder(), seed);
         o.flush();
         Progress progress = TaskProgress.enabled(noProgress) ? Progress.bar(spec.commandLine().getErr()) : Progress.NONE;
-        ShapesEvaluation.Scores real = ShapesEvaluation.ofRealImages((int) pipeline.imageShape()[1], 400, Evaluation.ANCHOR_SEED);
+        ShapesEvaluation.Clip scorer = null;
+        if (clip != null) {
+            scorer = new ShapesEvaluation.Clip(ClipModelFiles.load(clip, pipeline.manager()), ClipTokenizerFolder.load(clip.resolve("tokenizer")));
+        }
+        ShapesEvaluation.Scores real = ShapesEvaluation.ofRealImages((int) pipeline.imageShape()[1], 400, Evaluation.ANCHOR_SEED, scorer);
         com.google.gson.JsonArray rows = new com.google.gson.JsonArray();
         StringBuilder table = new StringBuilder("| guidance w | one object (colour + shape) | size | two objects (binding + relation) "
-                + "| held-out compositions |\n|---:|---:|---:|---:|---:|\n");
+                + "| held-out compositions |" + (scorer == null ? "" : " CLIP score |") + "\n|---:|---:|---:|---:|---:|"
+                + (scorer == null ? "" : "---:|") + "\n");
         for (Double w : scales) {
             if (w != null && (!(w >= 0) || w.isInfinite())) {
                 throw usage("--guidance takes finite scales >= 0, got " + scales);
             }
             SampleRequest base = new SampleRequest(1, seed, choice.sampler, choice.steps, overrides::apply, null, w, batch);
-            ShapesEvaluation.Scores model = ShapesEvaluation.ofModel(pipeline, base, perPrompt, twoObject, progress.listener(null));
-            table.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f |%n", w == null ? "7.5 (default)" : w.toString(),
-                    model.oneObject(), model.size(), model.twoObject(), model.heldOut()));
-            com.google.gson.JsonObject row = new com.google.gson.Gson().toJsonTree(model).getAsJsonObject();
+            ShapesEvaluation.Scores model = ShapesEvaluation.ofModel(pipeline, base, perPrompt, twoObject, scorer, progress.listener(null));
+            table.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f |%s%n", w == null ? "7.5 (default)" : w.toString(),
+                    model.oneObject(), model.size(), model.twoObject(), model.heldOut(),
+                    scorer == null ? "" : String.format(Locale.ROOT, " %.1f |", model.clipScore())));
+            com.google.gson.JsonObject row = scoresJson(model);
             row.addProperty("guidance", w == null ? 7.5 : w);
             rows.add(row);
         }
-        table.append(String.format(Locale.ROOT, "| real test images (ceiling) | %.3f | %.3f | %.3f | %.3f |%n", real.oneObject(),
-                real.size(), real.twoObject(), real.heldOut()));
+        table.append(String.format(Locale.ROOT, "| real test images (ceiling) | %.3f | %.3f | %.3f | %.3f |%s%n", real.oneObject(),
+                real.size(), real.twoObject(), real.heldOut(),
+                scorer == null ? "" : String.format(Locale.ROOT, " %.1f |", real.clipScore())));
+        if (scorer != null) {
+            scorer.model().close();
+        }
         o.println();
         o.print(table);
         o.printf(Locale.ROOT, "%n%d images per scale scored in %.1f s%n", (42 + twoObject) * perPrompt, (System.nanoTime() - start) / 1e9);
         if (json != null) {
             com.google.gson.JsonObject j = new com.google.gson.JsonObject();
             j.add("model", rows);
-            j.add("real_test_images", new com.google.gson.Gson().toJsonTree(real));
+            j.add("real_test_images", scoresJson(real));
             j.addProperty("images_per_prompt", perPrompt);
             AtomicFiles.writeString(json, new GsonBuilder().setPrettyPrinting().create().toJson(j) + "\n");
             o.println("wrote " + json);
         }
         o.flush();
         return 0;
+    }
+
+    /** The scores as JSON; a score that was not measured (NaN) is left out. */
+    private static com.google.gson.JsonObject scoresJson(ShapesEvaluation.Scores sc) {
+        com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+        o.addProperty("images", sc.images());
+        String[] names = {"one_object", "size", "two_objects", "held_out", "clip_score"};
+        double[] values = {sc.oneObject(), sc.size(), sc.twoObject(), sc.heldOut(), sc.clipScore()};
+        for (int i = 0; i < names.length; i++) {
+            if (!Double.isNaN(values[i])) {
+                o.addProperty(names[i], values[i]);
+            }
+        }
+        return o;
     }
 
     /** Messages to the output, counted tasks as progress bars on stderr (unless --no-progress). */

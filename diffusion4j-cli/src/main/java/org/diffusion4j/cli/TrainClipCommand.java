@@ -15,6 +15,7 @@ import org.diffusion4j.data.CaptionedImageFolder;
 import org.diffusion4j.data.CaptionedImages;
 import org.diffusion4j.data.ShapesDataset;
 import org.diffusion4j.data.Split;
+import org.diffusion4j.diffusers.ClipModelFiles;
 import org.diffusion4j.diffusers.ClipTextFolder;
 import org.diffusion4j.diffusers.ClipTokenizerFolder;
 import org.diffusion4j.io.AtomicFiles;
@@ -45,11 +46,14 @@ import picocli.CommandLine.Spec;
             ""})
 final class TrainClipCommand implements Callable<Integer> {
 
+    /** The image encoder's base width. */
+    static final int IMAGE_WIDTH = 32;
+
     @Option(names = "--data", required = true, paramLabel = "shapes|DIR",
             description = "shapes (generated), or a folder of images with metadata.jsonl (file_name, text).")
     String data;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder: tokenizer/, text_encoder/, clip.json, loss.png.")
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder: tokenizer/, text_encoder/, clip_model.safetensors (for the CLIP score), clip.json, loss.png.")
     Path out;
 
     @Option(names = "--steps", defaultValue = "1000", paramLabel = "N", description = "Training steps (default: ${DEFAULT-VALUE}).")
@@ -116,7 +120,7 @@ final class TrainClipCommand implements Callable<Integer> {
         List<MetricsLog.Point> curve = new ArrayList<>();
         double r1;
         long t0 = System.nanoTime();
-        try (NDManager m = NDManager.newBaseManager(); ClipModel model = new ClipModel(config, 3, 32, width, m, seed)) {
+        try (NDManager m = NDManager.newBaseManager(); ClipModel model = new ClipModel(config, 3, IMAGE_WIDTH, width, m, seed)) {
             ClipTrainer trainer = new ClipTrainer(model, tokenizer, train, new ClipTrainer.Options(batch, lr, 0.0, seed), m);
             double recent = 0;
             for (int s = 1; s <= steps; s++) {
@@ -135,6 +139,7 @@ final class TrainClipCommand implements Callable<Integer> {
             Files.createDirectories(out);
             ClipTokenizerFolder.save(out.resolve("tokenizer"), v.vocab(), v.merges(), context);
             ClipTextFolder.save(model.textModel(), out.resolve("text_encoder"));
+            ClipModelFiles.save(model, 3, IMAGE_WIDTH, out);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         LossCurve.write(out.resolve(LossCurve.FILE_NAME), curve, "CLIP contrastive loss, " + train.name());

@@ -69,6 +69,6 @@ class TextSampleCommandTest {
         assertTrue(r.out().contains("| 1.0 |") && r.out().contains("| 3.0 |") && r.out().contains("ceiling") && r.out().contains("84 images"),
                 r.out());
         String report = Files.readString(json);
-        assertTrue(report.contains("\"model\"") && report.contains("\"real_test_images\"") && report.contains("oneObject"), report);
+        assertTrue(report.contains("\"model\"") && report.contains("\"real_test_images\"") && report.contains("one_object"), report);
     }
 }

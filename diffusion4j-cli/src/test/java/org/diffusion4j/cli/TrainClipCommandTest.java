@@ -36,6 +36,11 @@ class TrainClipCommandTest {
             ClipTextModel.Output o = text.forward(m.create(longs).reshape(1, ids.length));
             assertEquals(16, o.pooled().getShape().get(1));
         }
+        try (NDManager m = NDManager.newBaseManager(); org.diffusion4j.nn.ClipModel clip = org.diffusion4j.diffusers.ClipModelFiles.load(out, m)) {
+            double score = org.diffusion4j.pipeline.ShapesEvaluation.ofRealImages(16, 20, 0,
+                    new org.diffusion4j.pipeline.ShapesEvaluation.Clip(clip, tok)).clipScore();
+            assertTrue(score >= 0 && score <= 100, "CLIP score " + score);
+        }
         JsonObject report = JsonParser.parseString(Files.readString(out.resolve("clip.json"))).getAsJsonObject();
         assertTrue(report.get("text_to_image_r_at_1").getAsDouble() >= 0);
         assertTrue(Files.size(out.resolve("loss.png")) > 0);

@@ -72,6 +72,48 @@ public final class ClipModel implements AutoCloseable {
         parameters.put("logit_scale", logitScale);
     }
 
+    /**
+     * Copies {@code weights} (every parameter by name, as {@link #parameters()} names them) into this model.
+     *
+     * @throws IllegalArgumentException listing the missing, unexpected and misshapen names
+     */
+    public void loadParameters(Map<String, NDArray> weights) {
+        Map<String, ai.djl.ndarray.types.Shape> expected = new LinkedHashMap<>();
+        Map<String, ai.djl.ndarray.types.Shape> actual = new LinkedHashMap<>();
+        Map<String, ai.djl.ndarray.types.DataType> types = new LinkedHashMap<>();
+        parameters.forEach((k, v) -> expected.put(k, v.getShape()));
+        weights.forEach((k, v) -> {
+            actual.put(k, v.getShape());
+            types.put(k, v.getDataType());
+        });
+        StateDict.check(expected, actual, types, "the CLIP weights");
+        parameters.forEach((k, p) -> {
+            NDArray w = weights.get(k);
+            NDArray f = w.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32 ? w : w.toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+            p.set(f.toFloatArray());
+        });
+    }
+
+    /** The image encoder's width and the embedding width, for saving alongside the weights. */
+    public int embedDim() {
+        return (int) textProjection.getShape().get(0);
+    }
+
+    /**
+     * The CLIP score of images against captions (Hessel et al. 2021): 100 · max(cos, 0) of each image's and its
+     * caption's embeddings, one value per pair, without autograd.
+     */
+    public float[] clipScores(NDArray images, NDArray ids) {
+        return Layers.noGrad(() -> {
+            NDArray cos = imageEmbeddings(images).mul(textEmbeddings(ids)).sum(new int[] {1});
+            float[] c = cos.toFloatArray();
+            for (int i = 0; i < c.length; i++) {
+                c[i] = 100 * Math.max(c[i], 0);
+            }
+            return c;
+        });
+    }
+
     public ClipTextModel textModel() {
         return text;
     }

@@ -124,6 +124,11 @@ public final class DiffusionPipeline implements AutoCloseable {
         return folder;
     }
 
+    /** The manager the networks live in. */
+    public NDManager manager() {
+        return manager;
+    }
+
     /** The U-Net of an unconditional or class-conditional model; null for a text-conditional one ({@link #isText()}). */
     public UNet2DModel unet() {
         return unet;

@@ -1,5 +1,7 @@
 package org.diffusion4j.pipeline;
 
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import org.diffusion4j.data.Shapes;
@@ -7,6 +9,8 @@ import org.diffusion4j.data.ShapesDataset;
 import org.diffusion4j.data.Split;
 import org.diffusion4j.eval.ShapesAnalyzer;
 import org.diffusion4j.io.ImageGrid;
+import org.diffusion4j.nn.ClipModel;
+import org.diffusion4j.nn.ClipTokenizer;
 
 /**
  * What a text-to-image model of the {@code shapes} data gets right, read by the {@link ShapesAnalyzer}: one-object
@@ -19,8 +23,13 @@ public final class ShapesEvaluation {
      * Accuracies in [0, 1] (NaN when there was nothing to score).
      *
      * @param images the images scored
+     * @param clipScore the mean CLIP score of the images against their prompts (Hessel et al. 2021, with the project's
+     *     CLIP: not comparable to published CLIP scores), NaN without a CLIP model
      */
-    public record Scores(int images, double oneObject, double size, double twoObject, double heldOut) {}
+    public record Scores(int images, double oneObject, double size, double twoObject, double heldOut, double clipScore) {}
+
+    /** A trained CLIP and its tokenizer (a train-clip folder), for the CLIP score. */
+    public record Clip(ClipModel model, ClipTokenizer tokenizer) {}
 
     private ShapesEvaluation() {}
 
@@ -29,6 +38,12 @@ public final class ShapesEvaluation {
      * captions and {@code twoObjectPrompts} two-object ones) with the settings of {@code base} and scores them.
      */
     public static Scores ofModel(DiffusionPipeline pipeline, SampleRequest base, int perPrompt, int twoObjectPrompts,
+            SampleListener listener) {
+        return ofModel(pipeline, base, perPrompt, twoObjectPrompts, null, listener);
+    }
+
+    /** {@link #ofModel(DiffusionPipeline, SampleRequest, int, int, SampleListener)} with the CLIP score when {@code clip} is given. */
+    public static Scores ofModel(DiffusionPipeline pipeline, SampleRequest base, int perPrompt, int twoObjectPrompts, Clip clip,
             SampleListener listener) {
         if (!pipeline.isText()) {
             throw new IllegalArgumentException(pipeline.folder() + ": the shapes evaluation needs a text-conditional model");
@@ -56,20 +71,25 @@ public final class ShapesEvaluation {
         for (String p : perImage) {
             asked.add(Shapes.parseCaption(p, s));
         }
-        return score(asked, pixels, per, s);
+        return score(asked, pixels, per, s, clip);
     }
 
     /** The same scores for the first {@code n} real images of the test split: the ceiling. */
     public static Scores ofRealImages(int s, int n, long seed) {
+        return ofRealImages(s, n, seed, null);
+    }
+
+    /** {@link #ofRealImages(int, int, long)} with the CLIP score when {@code clip} is given. */
+    public static Scores ofRealImages(int s, int n, long seed, Clip clip) {
         ShapesDataset d = ShapesDataset.generate(s, Split.TEST, seed, n);
         List<Shapes.Scene> asked = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             asked.add(d.sceneAt(i));
         }
-        return score(asked, d.pixels(), d.imageBytes(), s);
+        return score(asked, d.pixels(), d.imageBytes(), s, clip);
     }
 
-    private static Scores score(List<Shapes.Scene> asked, byte[] pixels, int per, int s) {
+    private static Scores score(List<Shapes.Scene> asked, byte[] pixels, int per, int s, Clip clip) {
         int one = 0;
         int oneRight = 0;
         int sizeRight = 0;
@@ -94,7 +114,36 @@ public final class ShapesEvaluation {
                 twoRight += v.correct() ? 1 : 0;
             }
         }
-        return new Scores(asked.size(), ratio(oneRight, one), ratio(sizeRight, one), ratio(twoRight, two), ratio(heldRight, held));
+        return new Scores(asked.size(), ratio(oneRight, one), ratio(sizeRight, one), ratio(twoRight, two), ratio(heldRight, held),
+                clip == null ? Double.NaN : clipScore(clip, asked, pixels, per, s));
+    }
+
+    /** The mean CLIP score of the images against the captions asked for, in batches of 64. */
+    private static double clipScore(Clip clip, List<Shapes.Scene> asked, byte[] pixels, int per, int s) {
+        double sum = 0;
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (int from = 0; from < asked.size(); from += 64) {
+                int to = Math.min(asked.size(), from + 64);
+                try (NDManager sub = m.newSubManager()) {
+                    float[] v = new float[(to - from) * per];
+                    for (int i = 0; i < v.length; i++) {
+                        v[i] = (pixels[from * per + i] & 0xff) / 127.5f - 1f;
+                    }
+                    int len = clip.tokenizer().maxLength();
+                    long[] ids = new long[(to - from) * len];
+                    for (int i = from; i < to; i++) {
+                        int[] e = clip.tokenizer().encode(asked.get(i).caption());
+                        for (int j = 0; j < len; j++) {
+                            ids[(i - from) * len + j] = e[j];
+                        }
+                    }
+                    for (float c : clip.model().clipScores(sub.create(v, new Shape(to - from, 3, s, s)), sub.create(ids, new Shape(to - from, len)))) {
+                        sum += c;
+                    }
+                }
+            }
+        }
+        return sum / asked.size();
     }
 
     private static double ratio(int a, int b) {
