@@ -47,11 +47,7 @@ public final class AutoencoderKL implements AutoCloseable {
     private AutoencoderKL(AutoencoderKLConfig c, NDManager manager, ParameterFactory source) {
         this.config = c;
         this.manager = manager;
-        ParameterFactory p = (name, shape, init) -> {
-            NDArray a = source.create(name, shape, init);
-            parameters.put(name, a);
-            return a;
-        };
+        ParameterFactory p = ParameterFactory.recording(source, parameters);
         encoder = new Coder(p, "encoder", c, true);
         decoder = new Coder(p, "decoder", c, false);
         quantConv = new Conv2d(p, "quant_conv", 2 * c.latentChannels(), 2 * c.latentChannels(), 1, 1, 0);

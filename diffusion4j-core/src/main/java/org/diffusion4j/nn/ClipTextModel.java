@@ -112,16 +112,8 @@ public final class ClipTextModel implements AutoCloseable {
      * autograd; flattened row-major, computed in a sub-manager of {@code manager}.
      */
     public float[] encode(ClipTokenizer tokenizer, List<String> prompts, NDManager manager) {
-        int len = tokenizer.maxLength();
-        long[] ids = new long[prompts.size() * len];
-        for (int i = 0; i < prompts.size(); i++) {
-            int[] row = tokenizer.encode(prompts.get(i));
-            for (int j = 0; j < len; j++) {
-                ids[i * len + j] = row[j];
-            }
-        }
         try (NDManager sub = manager.newSubManager()) {
-            NDArray input = sub.create(ids, new Shape(prompts.size(), len));
+            NDArray input = sub.create(tokenizer.encodeBatch(prompts), new Shape(prompts.size(), tokenizer.maxLength()));
             return Layers.noGrad(() -> forward(input).lastHiddenState().toFloatArray());
         }
     }

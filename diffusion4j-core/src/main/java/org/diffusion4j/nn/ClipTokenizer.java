@@ -132,6 +132,18 @@ public final class ClipTokenizer {
         return out;
     }
 
+    /** {@link #encode} of every text, as int64 ids [N, L] flattened row-major (a model's input). */
+    public long[] encodeBatch(List<String> texts) {
+        long[] ids = new long[texts.size() * maxLength];
+        for (int i = 0; i < texts.size(); i++) {
+            int[] row = encode(texts.get(i));
+            for (int j = 0; j < maxLength; j++) {
+                ids[i * maxLength + j] = row[j];
+            }
+        }
+        return ids;
+    }
+
     /** 1 for the start token, the text's tokens and the end token of {@link #encode}, 0 for padding. */
     public int[] attentionMask(String text) {
         int real = Math.min(ids(text).length, maxLength - 2) + 2;

@@ -15,6 +15,15 @@ interface ParameterFactory {
 
     NDArray create(String name, Shape shape, Init init);
 
+    /** {@code source}, recording every parameter it makes into {@code into} by name (a network's state dict). */
+    static ParameterFactory recording(ParameterFactory source, java.util.Map<String, NDArray> into) {
+        return (name, shape, init) -> {
+            NDArray a = source.create(name, shape, init);
+            into.put(name, a);
+            return a;
+        };
+    }
+
     /**
      * A network built in a new sub-manager of {@code manager} from parameters made by {@code fetch(name, own)}
      * (converted to float32); the sub-manager is closed if the construction fails.

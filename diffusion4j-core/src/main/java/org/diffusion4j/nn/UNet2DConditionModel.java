@@ -47,11 +47,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
     private UNet2DConditionModel(UNet2DConditionConfig c, NDManager manager, ParameterFactory source) {
         this.config = c;
         this.manager = manager;
-        ParameterFactory p = (name, shape, init) -> {
-            NDArray a = source.create(name, shape, init);
-            parameters.put(name, a);
-            return a;
-        };
+        ParameterFactory p = ParameterFactory.recording(source, parameters);
         int levels = c.levels();
         int c0 = c.blockOutChannels(0);
         int temb = c.timeEmbedDim();

@@ -1,9 +1,11 @@
 package org.diffusion4j.pipeline;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
+import org.diffusion4j.data.Batcher;
 import org.diffusion4j.data.Shapes;
 import org.diffusion4j.data.ShapesDataset;
 import org.diffusion4j.data.Split;
@@ -127,17 +129,11 @@ public final class ShapesEvaluation {
                 try (NDManager sub = m.newSubManager()) {
                     float[] v = new float[(to - from) * per];
                     for (int i = 0; i < v.length; i++) {
-                        v[i] = (pixels[from * per + i] & 0xff) / 127.5f - 1f;
+                        v[i] = Batcher.toModelRange(pixels[from * per + i]);
                     }
-                    int len = clip.tokenizer().maxLength();
-                    long[] ids = new long[(to - from) * len];
-                    for (int i = from; i < to; i++) {
-                        int[] e = clip.tokenizer().encode(asked.get(i).caption());
-                        for (int j = 0; j < len; j++) {
-                            ids[(i - from) * len + j] = e[j];
-                        }
-                    }
-                    for (float c : clip.model().clipScores(sub.create(v, new Shape(to - from, 3, s, s)), sub.create(ids, new Shape(to - from, len)))) {
+                    List<String> captions = asked.subList(from, to).stream().map(Shapes.Scene::caption).toList();
+                    NDArray ids = sub.create(clip.tokenizer().encodeBatch(captions), new Shape(to - from, clip.tokenizer().maxLength()));
+                    for (float c : clip.model().clipScores(sub.create(v, new Shape(to - from, 3, s, s)), ids)) {
                         sum += c;
                     }
                 }

@@ -5,9 +5,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.diffusion4j.data.Batcher;
 import org.diffusion4j.data.CaptionedImages;
 import org.diffusion4j.nn.ClipModel;
 import org.diffusion4j.nn.ClipTokenizer;
@@ -124,21 +127,17 @@ public final class ClipTrainer {
         byte[] px = d.pixels();
         for (int i = 0; i < rows.length; i++) {
             for (int j = 0; j < per; j++) {
-                v[i * per + j] = (px[rows[i] * per + j] & 0xff) / 127.5f - 1f;
+                v[i * per + j] = Batcher.toModelRange(px[rows[i] * per + j]);
             }
         }
         return m.create(v, new Shape(rows.length, d.channels(), d.height(), d.width()));
     }
 
     static NDArray ids(NDManager m, int[] rows, ClipTokenizer tokenizer, CaptionedImages d) {
-        int len = tokenizer.maxLength();
-        long[] ids = new long[rows.length * len];
-        for (int i = 0; i < rows.length; i++) {
-            int[] e = tokenizer.encode(d.caption(rows[i]));
-            for (int j = 0; j < len; j++) {
-                ids[i * len + j] = e[j];
-            }
+        List<String> captions = new ArrayList<>(rows.length);
+        for (int r : rows) {
+            captions.add(d.caption(r));
         }
-        return m.create(ids, new Shape(rows.length, len));
+        return m.create(tokenizer.encodeBatch(captions), new Shape(rows.length, tokenizer.maxLength()));
     }
 }

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.diffusion4j.diffusers.ClipTextFolder;
 import org.diffusion4j.io.SafeTensors;
 import org.junit.jupiter.api.Tag;
@@ -77,6 +78,19 @@ class ClipTextModelParityTest {
             ModelFileException e = assertThrows(ModelFileException.class, () -> ClipTextFolder.load(tmp, m));
             assertTrue(e.getMessage().contains("text_model.encoder.layers.2"), e.getMessage());
         }
+    }
+
+    /** Compares every recorded activation with the fixture's {@code act/NAME} tensor of the same name; returns how many. */
+    static int assertIntermediates(SafeTensors acts, Map<String, NDArray> recorded, NDManager m) {
+        int checked = 0;
+        for (String key : acts.names()) {
+            String name = key.substring("act/".length());
+            if (recorded.containsKey(name)) {
+                assertClose(acts.toNDArray(key, m), recorded.get(name), name);
+                checked++;
+            }
+        }
+        return checked;
     }
 
     static void assertClose(NDArray expected, NDArray actual, String what) {

@@ -36,14 +36,7 @@ class UNet2DConditionModelParityTest {
             NDArray out = unet.forward(io.toNDArray("sample", m), io.toNDArray("timestep", m),
                     io.toNDArray("encoder_hidden_states", m), recorded::put);
             ClipTextModelParityTest.assertClose(io.toNDArray("out", m), out, "out");
-            int checked = 0;
-            for (String key : acts.names()) {
-                String name = key.substring("act/".length());
-                if (recorded.containsKey(name)) {
-                    ClipTextModelParityTest.assertClose(acts.toNDArray(key, m), recorded.get(name), name);
-                    checked++;
-                }
-            }
+            int checked = ClipTextModelParityTest.assertIntermediates(acts, recorded, m);
             assertTrue(checked >= 12, "intermediates compared: " + checked);
             NDArray predicted = unet.predict(io.toNDArray("sample", m), io.toNDArray("timestep", m).toType(
                     ai.djl.ndarray.types.DataType.FLOAT32, false), io.toNDArray("encoder_hidden_states", m));
