@@ -44,6 +44,45 @@ public final class ImageFiles {
         return new Decoded(planes(image, channels), channels, size[0], size[1]);
     }
 
+    /**
+     * Reads a user's image for a model that makes {@code channels} × {@code height} × {@code width} images: decoded
+     * (size checked before decoding), converted to the channel count, resized bilinearly (as PIL) when its size
+     * differs, and mapped to the model's range, v/127.5 − 1. CHW floats.
+     */
+    public static float[] readForModel(Path file, int channels, int height, int width) throws DatasetException {
+        int[] size = new int[2];
+        byte[] planes = decode(file, channels, DEFAULT_MAX_SIDE, (w, h) -> {}, size);
+        byte[] resized = Resize.bilinear(planes, channels, size[1], size[0], height, width);
+        float[] out = new float[resized.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (resized[i] & 0xff) / 127.5f - 1f;
+        }
+        return out;
+    }
+
+    /**
+     * Reads an inpainting mask as diffusers does: gray (colour through luma), resized bilinearly to
+     * {@code height} × {@code width}, binarised at half intensity — 1 where white (repaint), 0 where black (keep).
+     *
+     * @throws DatasetException also for a mask with nothing to repaint or nothing to keep, which is surely a mistake
+     */
+    public static float[] readMask(Path file, int height, int width) throws DatasetException {
+        int[] size = new int[2];
+        byte[] planes = decode(file, 1, DEFAULT_MAX_SIDE, (w, h) -> {}, size);
+        byte[] resized = Resize.bilinear(planes, 1, size[1], size[0], height, width);
+        float[] out = new float[resized.length];
+        int white = 0;
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (resized[i] & 0xff) >= 128 ? 1f : 0f;
+            white += (int) out[i];
+        }
+        if (white == 0 || white == out.length) {
+            throw new DatasetException(file + ": the mask is all " + (white == 0 ? "black (nothing to repaint)" : "white (nothing to keep)")
+                    + " at " + width + "x" + height + "; white marks the pixels to repaint, black the ones to keep");
+        }
+        return out;
+    }
+
     /** Called with the declared size after the header is read and before any pixel is decoded. */
     interface SizeCheck {
         void check(int width, int height) throws DatasetException;

@@ -25,17 +25,28 @@ public final class BatchedSampling {
         Denoiser forImages(int from, int to);
     }
 
-    private final Sampler sampler;
+    /** How a batch of images [from, to) is made from its x_T: plain sampling, or an {@link ImageEdit}. */
+    @FunctionalInterface
+    public interface Generation {
+        NDArray run(Denoiser denoiser, NDArray xT, int from, int to, NoiseSource noise, SamplingListener listener);
+    }
+
+    private final Generation generation;
     private final Denoisers denoisers;
     private final long seed;
     private final int batch;
 
     /** Samples with {@code sampler}, {@code batch} images per network call, noise streams from {@code seed}. */
     public BatchedSampling(Sampler sampler, Denoisers denoisers, long seed, int batch) {
+        this((d, xT, from, to, noise, listener) -> sampler.sample(d, xT, noise, listener), denoisers, seed, batch);
+    }
+
+    /** Makes each batch with {@code generation}, {@code batch} images per network call, noise streams from {@code seed}. */
+    public BatchedSampling(Generation generation, Denoisers denoisers, long seed, int batch) {
         if (batch < 1) {
             throw new IllegalArgumentException("batch must be at least 1, got " + batch);
         }
-        this.sampler = sampler;
+        this.generation = generation;
         this.denoisers = denoisers;
         this.seed = seed;
         this.batch = batch;
@@ -59,7 +70,7 @@ public final class BatchedSampling {
                     NDArray x = sub.create(Arrays.copyOfRange(all, from * per, to * per),
                             new Shape(to - from, shape[1], shape[2], shape[3]));
                     SamplingListener steps = (step, total, t, xt, x0) -> listener.step(index, from, to, step, total, xt, x0);
-                    NDArray result = sampler.sample(denoisers.forImages(from, to), x, perImageNoise(seed, from, to), steps);
+                    NDArray result = generation.run(denoisers.forImages(from, to), x, from, to, perImageNoise(seed, from, to), steps);
                     System.arraycopy(result.toFloatArray(), 0, out, from * per, (to - from) * per);
                 }
             }

@@ -1,7 +1,5 @@
 package org.diffusion4j.pipeline;
 
-import org.diffusion4j.diffusers.UNet2DFolder;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -14,6 +12,7 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 import org.diffusion4j.diffusers.SchedulerConfig;
 import org.diffusion4j.diffusers.StableDiffusionFolder;
+import org.diffusion4j.diffusers.UNet2DFolder;
 import org.diffusion4j.nn.UNet2DModel;
 import org.diffusion4j.sampling.Sampler;
 import org.diffusion4j.sampling.SamplerOptions;
@@ -188,11 +187,38 @@ public final class DiffusionPipeline implements AutoCloseable {
             throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
         }
         Samplers.factory(samplerName(name));
+        return Samplers.create(samplerName(name), config.noiseSchedule(), options(config, name, steps, overrides));
+    }
+
+    /** The options of {@link #sampler(SchedulerConfig, String, Integer, UnaryOperator)}: the config's, with the overrides. */
+    static SamplerOptions options(SchedulerConfig config, String name, Integer steps, UnaryOperator<SamplerOptions> overrides) {
         SamplerOptions options = config.samplerOptions(steps(config, name, steps));
-        if (overrides != null) {
-            options = overrides.apply(options);
+        return overrides == null ? options : overrides.apply(options);
+    }
+
+    /**
+     * How the request's batches are made: plain sampling with {@code sampler}, or its {@link ImageEdit}.
+     *
+     * @throws IllegalArgumentException when the edit does not fit the model or the sampler cannot run it
+     */
+    BatchedSampling.Generation generation(SampleRequest request, Sampler sampler) {
+        ImageEdit edit = request.edit();
+        if (edit == null) {
+            return (d, xT, from, to, noise, listener) -> sampler.sample(d, xT, noise, listener);
         }
-        return Samplers.create(samplerName(name), config.noiseSchedule(), options);
+        if (!Arrays.equals(latentShape(), imageShape())) {
+            throw new IllegalArgumentException("editing a latent model (with a VAE) is not supported yet; edit a pixel model");
+        }
+        edit.check(imageShape());
+        return edit.generation(sampler, scheduler.noiseSchedule(), options(scheduler, request.sampler(), request.steps(), request.overrides()));
+    }
+
+    /** Network evaluations per image of {@code request}: the sampler's, or its edit's. */
+    public int evaluations(SampleRequest request) {
+        Sampler s = sampler(request);
+        ImageEdit edit = request.edit();
+        return edit == null ? s.evaluations()
+                : edit.evaluations(s, scheduler.noiseSchedule(), options(scheduler, request.sampler(), request.steps(), request.overrides()));
     }
 
     private static String samplerName(String name) {
@@ -242,6 +268,11 @@ public final class DiffusionPipeline implements AutoCloseable {
                 return sample(request, BatchedSampling.seededNoise(sub, request.n(), latentShape(), request.seed()), listener);
             }
         }
+        if (request.edit() != null) {
+            try (NDManager sub = manager.newSubManager()) {
+                return sample(request, BatchedSampling.seededNoise(sub, request.n(), latentShape(), request.seed()), listener);
+            }
+        }
         Sampler s = sampler(request);
         ClassCondition c = condition(request);
         float[] values = generate(s, c, request.n(), request.seed(), request.batch(), listener);
@@ -258,13 +289,14 @@ public final class DiffusionPipeline implements AutoCloseable {
         }
         Sampler sampler = sampler(request);
         if (text != null) {
-            return text.sample(request, xT, sampler, steps(scheduler, request.sampler(), request.steps()), listener, manager);
+            return text.sample(request, xT, generation(request, sampler), sampler, steps(scheduler, request.sampler(), request.steps()),
+                    listener, manager);
         }
         ClassCondition c = condition(request);
         NDArray x = xT.getDataType() == DataType.FLOAT32 ? xT : xT.toType(DataType.FLOAT32, false);
         try {
-            float[] values = new BatchedSampling(sampler, c.denoisers(unet, scheduler.predictionType()), request.seed(),
-                    request.batch()).sample(x, listener);
+            float[] values = new BatchedSampling(generation(request, sampler), c.denoisers(unet, scheduler.predictionType()),
+                    request.seed(), request.batch()).sample(x, listener);
             return new SampledImages(values, s.clone(), sampler, steps(scheduler, request.sampler(), request.steps()), c, null);
         } finally {
             if (x != xT) {

@@ -22,9 +22,10 @@ import org.diffusion4j.sampling.Samplers;
  * @param batch images per network call, ≥ 1 (does not change the images)
  * @param prompts for a text-conditional model: image i gets {@code prompts[i mod m]}; null otherwise
  * @param negativePrompts the null condition of guidance, image i gets {@code negativePrompts[i mod m]}; null: ""
+ * @param edit images to edit (SDEdit, inpainting) instead of sampling from noise alone; null for plain sampling
  */
 public record SampleRequest(int n, long seed, String sampler, Integer steps, UnaryOperator<SamplerOptions> overrides,
-        long[] classes, Double guidance, int batch, List<String> prompts, List<String> negativePrompts) {
+        long[] classes, Double guidance, int batch, List<String> prompts, List<String> negativePrompts, ImageEdit edit) {
 
     /** Images per network call when a request does not say. */
     public static final int DEFAULT_BATCH = 64;
@@ -56,7 +57,13 @@ public record SampleRequest(int n, long seed, String sampler, Integer steps, Una
     /** The 8 settings of an image model without text. */
     public SampleRequest(int n, long seed, String sampler, Integer steps, UnaryOperator<SamplerOptions> overrides,
             long[] classes, Double guidance, int batch) {
-        this(n, seed, sampler, steps, overrides, classes, guidance, batch, null, null);
+        this(n, seed, sampler, steps, overrides, classes, guidance, batch, null, null, null);
+    }
+
+    /** The 10 settings of plain sampling (no edit). */
+    public SampleRequest(int n, long seed, String sampler, Integer steps, UnaryOperator<SamplerOptions> overrides,
+            long[] classes, Double guidance, int batch, List<String> prompts, List<String> negativePrompts) {
+        this(n, seed, sampler, steps, overrides, classes, guidance, batch, prompts, negativePrompts, null);
     }
 
     /** n images from {@code seed} with every other setting at its default. */
@@ -66,42 +73,47 @@ public record SampleRequest(int n, long seed, String sampler, Integer steps, Una
 
     /** This request with sampler {@code name} and {@code steps} steps (null: the sampler's default). */
     public SampleRequest withSampler(String name, Integer steps) {
-        return new SampleRequest(n, seed, name, steps, overrides, classes, guidance, batch, prompts, negativePrompts);
+        return new SampleRequest(n, seed, name, steps, overrides, classes, guidance, batch, prompts, negativePrompts, edit);
     }
 
     /** This request with the sampler options changed by {@code overrides}. */
     public SampleRequest withOverrides(UnaryOperator<SamplerOptions> overrides) {
-        return new SampleRequest(n, seed, sampler, steps, overrides, classes, guidance, batch, prompts, negativePrompts);
+        return new SampleRequest(n, seed, sampler, steps, overrides, classes, guidance, batch, prompts, negativePrompts, edit);
     }
 
     /** This request for the classes {@code ids}, given to the images in turn. */
     public SampleRequest withClasses(long... ids) {
-        return new SampleRequest(n, seed, sampler, steps, overrides, ids, guidance, batch, prompts, negativePrompts);
+        return new SampleRequest(n, seed, sampler, steps, overrides, ids, guidance, batch, prompts, negativePrompts, edit);
     }
 
     /** This request with guidance scale w. */
     public SampleRequest withGuidance(double w) {
-        return new SampleRequest(n, seed, sampler, steps, overrides, classes, w, batch, prompts, negativePrompts);
+        return new SampleRequest(n, seed, sampler, steps, overrides, classes, w, batch, prompts, negativePrompts, edit);
     }
 
     /** This request with {@code batch} images per network call. */
     public SampleRequest withBatch(int batch) {
-        return new SampleRequest(n, seed, sampler, steps, overrides, classes, guidance, batch, prompts, negativePrompts);
+        return new SampleRequest(n, seed, sampler, steps, overrides, classes, guidance, batch, prompts, negativePrompts, edit);
     }
 
     /** This request for {@code n} images. */
     public SampleRequest withN(int n) {
-        return new SampleRequest(n, seed, sampler, steps, overrides, classes, guidance, batch, prompts, negativePrompts);
+        return new SampleRequest(n, seed, sampler, steps, overrides, classes, guidance, batch, prompts, negativePrompts, edit);
     }
 
     /** This request for the prompts {@code text}, given to the images in turn. */
     public SampleRequest withPrompts(List<String> text) {
-        return new SampleRequest(n, seed, sampler, steps, overrides, classes, guidance, batch, text, negativePrompts);
+        return new SampleRequest(n, seed, sampler, steps, overrides, classes, guidance, batch, text, negativePrompts, edit);
     }
 
     /** This request with these negative prompts (the null condition of guidance), given to the images in turn. */
     public SampleRequest withNegativePrompts(List<String> text) {
-        return new SampleRequest(n, seed, sampler, steps, overrides, classes, guidance, batch, prompts, text);
+        return new SampleRequest(n, seed, sampler, steps, overrides, classes, guidance, batch, prompts, text, edit);
+    }
+
+    /** This request editing images ({@link ImageEdit}): image i is made from the edit's image i mod m. */
+    public SampleRequest withEdit(ImageEdit e) {
+        return new SampleRequest(n, seed, sampler, steps, overrides, classes, guidance, batch, prompts, negativePrompts, e);
     }
 
     @Override
@@ -113,6 +125,6 @@ public record SampleRequest(int n, long seed, String sampler, Integer steps, Una
     public String toString() {
         return "SampleRequest[n=" + n + ", seed=" + seed + ", sampler=" + sampler + ", steps=" + steps + ", classes="
                 + Arrays.toString(classes) + ", guidance=" + guidance + ", batch=" + batch + ", prompts=" + prompts
-                + ", negativePrompts=" + negativePrompts + "]";
+                + ", negativePrompts=" + negativePrompts + ", edit=" + (edit == null ? null : edit.method()) + "]";
     }
 }

@@ -9,8 +9,8 @@ import java.util.List;
 import org.diffusion4j.diffusers.SchedulerConfig;
 import org.diffusion4j.diffusers.StableDiffusionFolder;
 import org.diffusion4j.diffusion.Scalar;
-import org.diffusion4j.nn.AutoencoderKL;
 import org.diffusion4j.nn.ActivationProbe;
+import org.diffusion4j.nn.AutoencoderKL;
 import org.diffusion4j.sampling.Sampler;
 
 /**
@@ -80,15 +80,16 @@ final class TextSampling {
         return w;
     }
 
-    /** Samples the request from x_T ([N, C, h, w] latents) and decodes; returns NCHW floats in [−1, 1] (unclamped). */
-    SampledImages sample(SampleRequest r, NDArray xT, Sampler sampler, int steps, SampleListener listener, NDManager manager) {
+    /** Samples (or edits, by {@code generation}) the request from x_T ([N, C, h, w] latents) and decodes; returns NCHW floats in [−1, 1] (unclamped). */
+    SampledImages sample(SampleRequest r, NDArray xT, BatchedSampling.Generation generation, Sampler sampler, int steps,
+            SampleListener listener, NDManager manager) {
         List<String> prompts = promptsOf(r);
         List<String> negatives = r.negativePrompts() == null ? cycle(List.of(""), r.n()) : cycle(r.negativePrompts(), r.n());
         double w = guidanceOf(r);
         TextUNetDenoiser unet = new TextUNetDenoiser(parts.unet(), scheduler.predictionType());
         BatchedSampling.Denoisers denoisers = (from, to) -> encoding.guided(unet, prompts.subList(from, to),
                 negatives.subList(from, to), w, manager);
-        float[] latents = new BatchedSampling(sampler, denoisers, r.seed(), r.batch()).sample(xT, listener);
+        float[] latents = new BatchedSampling(generation, denoisers, r.seed(), r.batch()).sample(xT, listener);
         float[] images = parts.vae() == null ? latents : decode(latents, r.n(), r.batch(), manager);
         long[] image = imageShape();
         return new SampledImages(images, new long[] {r.n(), image[0], image[1], image[2]}, sampler, steps,

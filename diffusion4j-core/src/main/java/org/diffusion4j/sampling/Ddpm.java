@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import org.diffusion4j.diffusion.Denoiser;
 import org.diffusion4j.diffusion.NoiseSource;
 import org.diffusion4j.diffusion.PredictionType;
-import org.diffusion4j.diffusion.VarianceType;
 import org.diffusion4j.schedule.NoiseSchedule;
 
 /**
@@ -51,12 +50,32 @@ public final class Ddpm implements Sampler {
 
     @Override
     public NDArray sample(Denoiser denoiser, NDArray xT, NoiseSource noise, SamplingListener listener) {
-        NDManager caller = xT.getManager();
-        NDArray x = xT;
+        return sampleFrom(0, denoiser, xT, noise, listener, StepHook.NONE);
+    }
+
+    @Override
+    public boolean edits() {
+        return true;
+    }
+
+    @Override
+    public int steps() {
+        return timesteps.length;
+    }
+
+    @Override
+    public NDArray noised(NDArray x0, NDArray epsilon, int step) {
+        return SamplingMath.noised(schedule, timesteps, x0, epsilon, step);
+    }
+
+    @Override
+    public NDArray sampleFrom(int from, Denoiser denoiser, NDArray start, NoiseSource noise, SamplingListener listener, StepHook hook) {
+        NDManager caller = start.getManager();
+        NDArray x = start;
         int n = timesteps.length;
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < n; i++) {
             try (NDManager sub = caller.newSubManager()) {
-                if (x == xT) {
+                if (x == start) {
                     x.tempAttach(sub); // the caller's x_T goes back to the caller when sub closes
                 } else {
                     x.attach(sub); // our previous sample is closed with sub
@@ -66,8 +85,8 @@ public final class Ddpm implements Sampler {
                 NDArray modelOutput = denoiser.predict(x, t);
                 NDArray z = i < n - 1 ? noise.normal(sub, x.getShape(), i) : null;
                 StepResult r = step(modelOutput, denoiser.predictionType(), x, t, prevT, z);
-                listener.onStep(i, n, t, r.prevSample(), r.predictedX0());
-                NDArray next = r.prevSample();
+                NDArray next = hook.after(i, r.prevSample());
+                listener.onStep(i, n, t, next, r.predictedX0());
                 next.attach(caller);
                 x = next;
             }

@@ -76,13 +76,42 @@ public final class DpmSolverPP implements Sampler {
 
     @Override
     public NDArray sample(Denoiser denoiser, NDArray xT, NoiseSource noise, SamplingListener listener) {
-        NDManager manager = xT.getManager();
+        NDArray start = xT.mul(grid.initNoiseSigma());
+        try {
+            return sampleFrom(0, denoiser, start, noise, listener, StepHook.NONE);
+        } finally {
+            start.close();
+        }
+    }
+
+    @Override
+    public boolean edits() {
+        return true;
+    }
+
+    @Override
+    public int steps() {
+        return grid.steps();
+    }
+
+    @Override
+    public NDArray noised(NDArray x0, NDArray epsilon, int step) {
+        return grid.noisedVp(x0, epsilon, step);
+    }
+
+    @Override
+    public NDArray sampleFrom(int from, Denoiser denoiser, NDArray start, NoiseSource noise, SamplingListener listener, StepHook hook) {
+        NDManager manager = start.getManager();
         int n = grid.steps();
-        NDArray x = xT.mul(grid.initNoiseSigma());
+        NDArray x = start;
         NDArray previousX0 = null;
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < n; i++) {
             try (NDManager sub = manager.newSubManager()) {
-                x.attach(sub);
+                if (x == start) {
+                    x.tempAttach(sub); // the caller's start goes back to the caller when sub closes
+                } else {
+                    x.attach(sub);
+                }
                 double s = grid.sigma(i);
                 double alphaS = 1 / Math.sqrt(s * s + 1);
                 double lambdaS = -Math.log(s); // log(α/σ_vp) = −log σ in the x/√ᾱ view
@@ -117,6 +146,7 @@ public final class DpmSolverPP implements Sampler {
                 if (previousX0 != null) {
                     previousX0.attach(sub);
                 }
+                next = hook.after(i, next);
                 next.attach(manager);
                 x0.attach(manager);
                 listener.onStep(i, n, grid.timestep(i), next, x0);
@@ -124,7 +154,9 @@ public final class DpmSolverPP implements Sampler {
                 x = next;
             }
         }
-        previousX0.close();
+        if (previousX0 != null) {
+            previousX0.close();
+        }
         return x;
     }
 

@@ -39,12 +39,41 @@ public final class Heun implements Sampler {
 
     @Override
     public NDArray sample(Denoiser denoiser, NDArray xT, NoiseSource noise, SamplingListener listener) {
-        NDManager manager = xT.getManager();
+        NDArray start = xT.mul(grid.initNoiseSigma());
+        try {
+            return sampleFrom(0, denoiser, start, noise, listener, StepHook.NONE);
+        } finally {
+            start.close();
+        }
+    }
+
+    @Override
+    public boolean edits() {
+        return true;
+    }
+
+    @Override
+    public int steps() {
+        return grid.steps();
+    }
+
+    @Override
+    public NDArray noised(NDArray x0, NDArray epsilon, int step) {
+        return grid.noisedVe(x0, epsilon, step);
+    }
+
+    @Override
+    public NDArray sampleFrom(int from, Denoiser denoiser, NDArray start, NoiseSource noise, SamplingListener listener, StepHook hook) {
+        NDManager manager = start.getManager();
         int n = grid.steps();
-        NDArray x = xT.mul(grid.initNoiseSigma());
-        for (int i = 0; i < n; i++) {
+        NDArray x = start;
+        for (int i = from; i < n; i++) {
             try (NDManager sub = manager.newSubManager()) {
-                x.attach(sub);
+                if (x == start) {
+                    x.tempAttach(sub); // the caller's start goes back to the caller when sub closes
+                } else {
+                    x.attach(sub);
+                }
                 double gamma = churn.gamma(grid.sigma(i), n);
                 double sigma = grid.sigma(i) * (1 + gamma); // σ̂
                 double t = grid.timestep(i);
@@ -61,6 +90,7 @@ public final class Heun implements Sampler {
                     NDArray dNext = Euler.epsilon(denoiser, next, sigmaNext, tNext);
                     next = x.add(d.add(dNext).mul(0.5 * dt));
                 }
+                next = hook.after(i, next);
                 next.attach(manager);
                 listener.onStep(i, n, grid.timestep(i), next, x.sub(d.mul(sigma)));
                 x = next;

@@ -20,6 +20,7 @@ public final class Samplers {
     }
 
     private static final Map<String, Factory> FACTORIES;
+    private static final Set<String> EDITING;
 
     static {
         Map<String, Factory> m = new LinkedHashMap<>();
@@ -32,6 +33,7 @@ public final class Samplers {
         m.put("pc", PredictorCorrector::new);
         m.put("langevin", Langevin::new);
         FACTORIES = Collections.unmodifiableMap(m);
+        EDITING = Set.of("ddpm", "ddim", "euler", "heun", "dpm-solver++");
     }
 
     private Samplers() {}
@@ -48,6 +50,11 @@ public final class Samplers {
             throw new IllegalArgumentException("unknown sampler \"" + name + "\"; use one of " + names());
         }
         return f;
+    }
+
+    /** Whether the sampler {@code name} can start from a noised image ({@link Sampler#edits()}: SDEdit, inpainting). */
+    public static boolean edits(String name) {
+        return EDITING.contains(name.trim().toLowerCase(Locale.ROOT));
     }
 
     /** A new sampler by name. */

@@ -32,6 +32,21 @@ final class SamplingMath {
         return ts;
     }
 
+    /**
+     * The state before loop step {@code step} of a timestep sampler: q(x_t | x₀) = √ᾱ_t x₀ + √(1−ᾱ_t) ε
+     * (Eq. 4 of Ho et al. 2020; diffusers' {@code add_noise}) at t = ts[step], and x₀ itself at the end (step = n).
+     */
+    static NDArray noised(NoiseSchedule schedule, int[] ts, NDArray x0, NDArray epsilon, int step) {
+        if (step < 0 || step > ts.length) {
+            throw new IllegalArgumentException("step " + step + " is outside [0, " + ts.length + "]");
+        }
+        if (step == ts.length) {
+            return x0.duplicate();
+        }
+        double alphaCumprod = schedule.alphaCumprod(ts[step]);
+        return x0.mul((float) Math.sqrt(alphaCumprod)).add(epsilon.mul((float) Math.sqrt(1 - alphaCumprod)));
+    }
+
     /** The timestep after step i of {@code ts}: the next one in the sequence, or −1 after the last. */
     static int previousTimestep(int[] ts, int i) {
         return i + 1 < ts.length ? ts[i + 1] : -1;

@@ -1,5 +1,6 @@
 package org.diffusion4j.sampling;
 
+import ai.djl.ndarray.NDArray;
 import java.util.Arrays;
 import org.diffusion4j.schedule.NoiseSchedule;
 import org.diffusion4j.schedule.TimestepSpacing;
@@ -249,6 +250,35 @@ public final class Sigmas {
     /** The (fractional) training timestep of a noise level, by {@link #sigmaToTimestep} on this grid's schedule. */
     public double timestepOf(double sigma) {
         return sigmaToTimestep(schedule, sigma);
+    }
+
+    /**
+     * The variance-exploding state x̃ = x₀ + σ_step ε before loop step {@code step} (Euler, Heun; diffusers'
+     * {@code EulerDiscreteScheduler.add_noise}); x₀ itself at the end (step = n).
+     */
+    public NDArray noisedVe(NDArray x0, NDArray epsilon, int step) {
+        checkStep(step);
+        return step == steps() ? x0.duplicate() : x0.add(epsilon.mul((float) sigmas[step]));
+    }
+
+    /**
+     * The variance-preserving state x = α x₀ + σ_VP ε before loop step {@code step}, with α = 1/√(σ²+1) and
+     * σ_VP = σα (DPM-Solver++, which steps x itself; diffusers' {@code DPMSolverMultistepScheduler.add_noise});
+     * x₀ itself at the end (step = n).
+     */
+    public NDArray noisedVp(NDArray x0, NDArray epsilon, int step) {
+        checkStep(step);
+        if (step == steps()) {
+            return x0.duplicate();
+        }
+        double alpha = 1 / Math.sqrt(sigmas[step] * sigmas[step] + 1);
+        return x0.mul((float) alpha).add(epsilon.mul((float) (sigmas[step] * alpha)));
+    }
+
+    private void checkStep(int step) {
+        if (step < 0 || step > steps()) {
+            throw new IllegalArgumentException("step " + step + " is outside [0, " + steps() + "]");
+        }
     }
 
     /** The factor x_T is multiplied by before the first step (diffusers' {@code init_noise_sigma}). */
