@@ -109,6 +109,9 @@ public record ImageEdit(Method method, float[] images, long[] shape, float[] mas
 
     /** Network evaluations per image of this edit with {@code sampler} and the RePaint settings. */
     int evaluations(Sampler sampler, NoiseSchedule schedule, SamplerOptions options) {
+        if (method != Method.REPAINT) {
+            SdEdit.requireEdits(sampler, method == Method.BLEND ? "inpainting" : "SDEdit");
+        }
         return switch (method) {
             case SDEDIT -> sampler.steps() - SdEdit.startStep(sampler.steps(), strength);
             case BLEND -> sampler.evaluations();
