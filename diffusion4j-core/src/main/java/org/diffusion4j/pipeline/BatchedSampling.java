@@ -54,6 +54,19 @@ public final class BatchedSampling {
 
     /** Samples from every x_T in {@code xT} ([N, C, H, W]) and returns the results, NCHW floats. */
     public float[] sample(NDArray xT, SampleListener listener) {
+        return sample(xT, 0, listener);
+    }
+
+    /**
+     * Samples from every x_T in {@code xT} ([N, C, H, W]), whose row j is image {@code first + j} of a
+     * larger request: the denoisers, the generation and the sampler-noise streams are asked for images
+     * [first + from, first + to), so rows a..b-1 of a whole run equal a run of its images [a, b). The
+     * listener sees batch positions within {@code xT}.
+     */
+    public float[] sample(NDArray xT, int first, SampleListener listener) {
+        if (first < 0) {
+            throw new IllegalArgumentException("the first image index must be >= 0, got " + first);
+        }
         long[] shape = xT.getShape().getShape();
         int n = (int) shape[0];
         int per = (int) (shape[1] * shape[2] * shape[3]);
@@ -70,7 +83,9 @@ public final class BatchedSampling {
                     NDArray x = sub.create(Arrays.copyOfRange(all, from * per, to * per),
                             new Shape(to - from, shape[1], shape[2], shape[3]));
                     SamplingListener steps = (step, total, t, xt, x0) -> listener.step(index, from, to, step, total, xt, x0);
-                    NDArray result = generation.run(denoisers.forImages(from, to), x, from, to, perImageNoise(seed, from, to), steps);
+                    int a = first + from;
+                    int z = first + to;
+                    NDArray result = generation.run(denoisers.forImages(a, z), x, a, z, perImageNoise(seed, a, z), steps);
                     System.arraycopy(result.toFloatArray(), 0, out, from * per, (to - from) * per);
                 }
             }
@@ -109,11 +124,16 @@ public final class BatchedSampling {
 
     /** x_T for n images: image i is draw i of {@code NoiseSource.seeded(seed)}, shape [n, C, H, W]. */
     public static NDArray seededNoise(NDManager manager, int n, long[] imageShape, long seed) {
+        return seededNoise(manager, 0, n, imageShape, seed);
+    }
+
+    /** x_T for images [first, first + n): row j is draw first + j of {@code NoiseSource.seeded(seed)}, shape [n, C, H, W]. */
+    public static NDArray seededNoise(NDManager manager, int first, int n, long[] imageShape, long seed) {
         NoiseSource source = NoiseSource.seeded(seed);
         NDList draws = new NDList(n);
         Shape one = new Shape(1, imageShape[0], imageShape[1], imageShape[2]);
         for (int i = 0; i < n; i++) {
-            draws.add(source.normal(manager, one, i));
+            draws.add(source.normal(manager, one, first + (long) i));
         }
         NDArray xT = NDArrays.concat(draws, 0);
         draws.close();

@@ -237,6 +237,11 @@ public final class DiffusionPipeline implements AutoCloseable {
      * @throws IllegalArgumentException when the model cannot take the classes or the guidance
      */
     public ClassCondition condition(SampleRequest request) {
+        return condition(request, 0);
+    }
+
+    /** The condition of images [first, first + n) of {@code request}: image i takes {@code classes[i mod m]}. */
+    private ClassCondition condition(SampleRequest request, int first) {
         if (request.prompts() != null && text == null) {
             throw new IllegalArgumentException("--prompt: the model is not text-conditional (its folder is not a "
                     + "StableDiffusionPipeline); use --class for a class-conditional model");
@@ -257,7 +262,7 @@ public final class DiffusionPipeline implements AutoCloseable {
                         + classes.count() + " classes");
             }
         }
-        return ClassCondition.of(classes, ModelClasses.cycle(request.n(), requested), classes.guidanceOrDefault(request.guidance()));
+        return ClassCondition.of(classes, ModelClasses.cycle(first, request.n(), requested), classes.guidanceOrDefault(request.guidance()));
     }
 
     /** Samples {@code request} from seeded noise: image i starts from draw i of {@code NoiseSource.seeded(seed)}. */
@@ -279,8 +284,36 @@ public final class DiffusionPipeline implements AutoCloseable {
         return new SampledImages(values, shapeOf(request.n()), s, steps(scheduler, request.sampler(), request.steps()), c, null);
     }
 
+    /**
+     * Images [first, first + n) of a request for more images: image first + j of {@code request} with n
+     * raised to cover it, bit for bit — x_T draw, class label and sampler-noise stream are those of its
+     * global index. This is how a slice of a large run (a Spark partition, a resumed run) is made anywhere.
+     *
+     * @throws IllegalArgumentException for a negative {@code first}, or {@code first > 0} on a text-conditional model
+     */
+    public SampledImages sample(SampleRequest request, int first, SampleListener listener) {
+        if (first < 0) {
+            throw new IllegalArgumentException("the first image index must be >= 0, got " + first);
+        }
+        if (first == 0) {
+            return sample(request, listener);
+        }
+        if (text != null) {
+            throw new IllegalArgumentException("images from index " + first + ": slices of a request are not supported for "
+                    + "text-conditional models yet; sample from image 0");
+        }
+        refuseTooMany(request.n());
+        try (NDManager sub = manager.newSubManager()) {
+            return sample(request, BatchedSampling.seededNoise(sub, first, request.n(), latentShape(), request.seed()), first, listener);
+        }
+    }
+
     /** Samples {@code request} from the given x_T ([N, C, H, W]; N must equal the request's n). */
     public SampledImages sample(SampleRequest request, NDArray xT, SampleListener listener) {
+        return sample(request, xT, 0, listener);
+    }
+
+    private SampledImages sample(SampleRequest request, NDArray xT, int first, SampleListener listener) {
         long[] s = xT.getShape().getShape();
         long[] image = latentShape();
         if (s.length != 4 || s[0] != request.n() || s[1] != image[0] || s[2] != image[1] || s[3] != image[2]) {
@@ -292,11 +325,13 @@ public final class DiffusionPipeline implements AutoCloseable {
             return text.sample(request, xT, generation(request, sampler), sampler, steps(scheduler, request.sampler(), request.steps()),
                     listener, manager);
         }
-        ClassCondition c = condition(request);
+        ClassCondition c = condition(request, first);
         NDArray x = xT.getDataType() == DataType.FLOAT32 ? xT : xT.toType(DataType.FLOAT32, false);
         try {
-            float[] values = new BatchedSampling(generation(request, sampler), c.denoisers(unet, scheduler.predictionType()),
-                    request.seed(), request.batch()).sample(x, listener);
+            BatchedSampling.Denoisers local = c.denoisers(unet, scheduler.predictionType());
+            BatchedSampling.Denoisers denoisers = (from, to) -> local.forImages(from - first, to - first);
+            float[] values = new BatchedSampling(generation(request, sampler), denoisers, request.seed(), request.batch())
+                    .sample(x, first, listener);
             return new SampledImages(values, s.clone(), sampler, steps(scheduler, request.sampler(), request.steps()), c, null);
         } finally {
             if (x != xT) {

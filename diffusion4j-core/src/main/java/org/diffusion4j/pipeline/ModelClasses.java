@@ -248,9 +248,14 @@ public record ModelClasses(Integer numClassEmbeds, List<String> names) {
 
     /** n labels taking {@code requested} in turn: image i gets {@code requested[i mod m]} (balanced). */
     public static long[] cycle(int n, long[] requested) {
+        return cycle(0, n, requested);
+    }
+
+    /** The labels of images [first, first + n) when image i gets {@code requested[i mod m]}. */
+    public static long[] cycle(int first, int n, long[] requested) {
         long[] labels = new long[n];
         for (int i = 0; i < n; i++) {
-            labels[i] = requested[i % requested.length];
+            labels[i] = requested[(int) ((first + (long) i) % requested.length)];
         }
         return labels;
     }
