@@ -3,6 +3,7 @@ package org.diffusion4j.eval;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
+import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -121,11 +122,14 @@ public final class GaussianStats {
      * each batch exactly: with δ = μ_b − μ, n' = n + n_b,
      * μ' = μ + δ n_b/n', M2' = M2 + M2_b + δδᵀ n n_b/n' (Chan et al. 1979).
      */
-    public static final class Accumulator {
+    public static final class Accumulator implements Serializable {
+        private static final long serialVersionUID = 1L;
+
         private final int dim;
         private long n;
         private final double[] mean;
-        private final DMatrixRMaj m2;
+        /** M2, D×D row-major (a plain array so that an accumulator is Serializable, e.g. across Spark tasks). */
+        private final double[] m2;
 
         Accumulator(int dim) {
             if (dim <= 0) {
@@ -133,7 +137,40 @@ public final class GaussianStats {
             }
             this.dim = dim;
             this.mean = new double[dim];
-            this.m2 = new DMatrixRMaj(dim, dim);
+            this.m2 = new double[dim * dim];
+        }
+
+        /**
+         * Adds everything {@code other} has seen, as if its rows had been added here: with δ = μ_b − μ_a,
+         * n' = n_a + n_b, μ' = μ_a + δ n_b/n', M2' = M2_a + M2_b + δδᵀ n_a n_b/n' (Chan et al. 1979). This is how
+         * per-partition statistics of a distributed run combine into those of the whole set.
+         */
+        public Accumulator merge(Accumulator other) {
+            if (other.dim != dim) {
+                throw new IllegalArgumentException("GaussianStats.Accumulator: cannot merge " + other.dim + "-D statistics into "
+                        + dim + "-D ones");
+            }
+            if (other.n == 0) {
+                return this;
+            }
+            long total = n + other.n;
+            double weight = (double) n * other.n / total;
+            for (int i = 0; i < dim; i++) {
+                double di = other.mean[i] - mean[i];
+                for (int j = 0; j < dim; j++) {
+                    m2[i * dim + j] += other.m2[i * dim + j] + di * (other.mean[j] - mean[j]) * weight;
+                }
+            }
+            for (int j = 0; j < dim; j++) {
+                mean[j] += (other.mean[j] - mean[j]) * other.n / total;
+            }
+            n = total;
+            return this;
+        }
+
+        /** D. */
+        public int dim() {
+            return dim;
         }
 
         /** Adds an (N, D) batch (copied to double on the host). */
@@ -195,7 +232,7 @@ public final class GaussianStats {
                 double di = batchMean[i] - mean[i];
                 for (int j = 0; j < dim; j++) {
                     double dj = batchMean[j] - mean[j];
-                    m2.add(i, j, batchM2.get(i, j) + di * dj * weight);
+                    m2[i * dim + j] += batchM2.get(i, j) + di * dj * weight;
                 }
             }
             for (int j = 0; j < dim; j++) {
@@ -216,7 +253,7 @@ public final class GaussianStats {
                 throw new IllegalStateException("GaussianStats: need at least 2 samples for an unbiased"
                         + " covariance, have " + n);
             }
-            DMatrixRMaj cov = m2.copy();
+            DMatrixRMaj cov = new DMatrixRMaj(dim, dim, true, m2);
             CommonOps_DDRM.scale(1.0 / (n - 1), cov);
             // exact symmetry (M2 is symmetric up to rounding in the δδᵀ update)
             for (int i = 0; i < dim; i++) {

@@ -87,6 +87,38 @@ class GaussianStatsTest {
     }
 
     @Test
+    void mergedPartsEqualOneAccumulatorAndSurviveSerialization() throws Exception {
+        Random rng = new Random(11);
+        double[][] x = randomFeatures(700, 6, rng);
+        GaussianStats whole = GaussianStats.accumulator(6).add(x).build();
+        // parts of uneven size (one empty), merged in a tree as Spark's treeAggregate does, one via Java serialization
+        int[] cuts = {0, 1, 64, 64, 300, 700};
+        GaussianStats.Accumulator[] parts = new GaussianStats.Accumulator[cuts.length - 1];
+        for (int p = 0; p < parts.length; p++) {
+            parts[p] = GaussianStats.accumulator(6).add(java.util.Arrays.copyOfRange(x, cuts[p], cuts[p + 1]));
+        }
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(parts[3]);
+        }
+        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            parts[3] = (GaussianStats.Accumulator) in.readObject();
+        }
+        GaussianStats merged = GaussianStats.accumulator(6).merge(parts[0].merge(parts[1]))
+                .merge(parts[2].merge(parts[3].merge(parts[4]))).build();
+        assertEquals(700, merged.count());
+        assertArrayEquals(whole.mean(), merged.mean(), 1e-12 * 1e4);
+        double[][] a = whole.covariance();
+        double[][] b = merged.covariance();
+        for (int i = 0; i < 6; i++) {
+            for (int j = 0; j < 6; j++) {
+                assertEquals(a[i][j], b[i][j], 1e-12 * Math.abs(a[i][i]), i + "," + j);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> GaussianStats.accumulator(6).merge(GaussianStats.accumulator(5)));
+    }
+
+    @Test
     void ndArrayInputEqualsArrayInput() {
         Random rng = new Random(8);
         float[] flat = new float[300 * 5];
