@@ -1,0 +1,118 @@
+package org.diffusion4j.spark;
+
+import java.io.Serializable;
+import java.util.TreeSet;
+import org.diffusion4j.eval.ClassAccuracy;
+
+/**
+ * What one partition returns, and what {@code treeAggregate} merges them into: counts, the feature
+ * sufficient statistics (n, Σx, Σxxᵀ, summed exactly — {@link FeatureSums}), the class confusion
+ * counts, and the executors' time. Every field adds up, exactly, so the merge order changes nothing.
+ */
+public final class PartitionStats implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    long images;
+    long files;
+    long partitions;
+    double loadSeconds;
+    double sampleSeconds;
+    double scoreSeconds;
+    FeatureSums features;
+    /** confusion[requested][predicted], or null when class accuracy is not measured. */
+    long[][] confusion;
+    final TreeSet<String> hosts = new TreeSet<>();
+
+    /** Adds {@code other} into this one and returns this. */
+    public PartitionStats merge(PartitionStats other) {
+        images += other.images;
+        files += other.files;
+        partitions += other.partitions;
+        loadSeconds += other.loadSeconds;
+        sampleSeconds += other.sampleSeconds;
+        scoreSeconds += other.scoreSeconds;
+        if (other.features != null) {
+            if (features == null) {
+                features = new FeatureSums(other.features.dim());
+            }
+            features.merge(other.features);
+        }
+        if (other.confusion != null) {
+            int k = other.confusion.length;
+            if (confusion == null) {
+                confusion = new long[k][k];
+            }
+            for (int i = 0; i < k; i++) {
+                for (int j = 0; j < k; j++) {
+                    confusion[i][j] += other.confusion[i][j];
+                }
+            }
+        }
+        hosts.addAll(other.hosts);
+        return this;
+    }
+
+    /** Images made. */
+    public long images() {
+        return images;
+    }
+
+    /** PNG files written. */
+    public long files() {
+        return files;
+    }
+
+    /** Partitions that ran to the end (a retried one counts once). */
+    public long partitions() {
+        return partitions;
+    }
+
+    /** Seconds the tasks spent loading the model and the classifier, summed over tasks. */
+    public double loadSeconds() {
+        return loadSeconds;
+    }
+
+    /** Seconds the tasks spent sampling (and writing), summed over tasks. */
+    public double sampleSeconds() {
+        return sampleSeconds;
+    }
+
+    /** Seconds the tasks spent on features and class predictions, summed over tasks. */
+    public double scoreSeconds() {
+        return scoreSeconds;
+    }
+
+    /** The executors' host names. */
+    public TreeSet<String> hosts() {
+        return new TreeSet<>(hosts);
+    }
+
+    /** The merged feature sums, or null when no metrics were asked for. */
+    public FeatureSums features() {
+        return features;
+    }
+
+    /** The class accuracy from the merged confusion counts, or null when not measured. */
+    public ClassAccuracy.Result accuracy() {
+        if (confusion == null) {
+            return null;
+        }
+        int k = confusion.length;
+        int[] perImages = new int[k];
+        int[] perCorrect = new int[k];
+        int[][] c = new int[k][k];
+        int total = 0;
+        int correct = 0;
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j < k; j++) {
+                c[i][j] = Math.toIntExact(confusion[i][j]);
+                perImages[i] += c[i][j];
+                total += c[i][j];
+            }
+            perCorrect[i] = c[i][i];
+            correct += c[i][i];
+        }
+        return new ClassAccuracy.Result(total, correct, perImages, perCorrect, c);
+    }
+}

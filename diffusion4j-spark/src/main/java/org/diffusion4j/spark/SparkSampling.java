@@ -1,0 +1,110 @@
+package org.diffusion4j.spark;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.SparkException;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.diffusion4j.eval.ClassAccuracy;
+import org.diffusion4j.eval.FrechetDistance;
+import org.diffusion4j.eval.GaussianStats;
+import org.diffusion4j.pipeline.Evaluation;
+
+/**
+ * Sampling and evaluation on Apache Spark: the n images of a request are cut into {@link Slice}s on the
+ * single-machine batch grid, spread over partitions, and made by {@link SampleTask} on the executors
+ * ({@code mapPartitions}: one model load per task); the per-partition sums come back through
+ * {@code treeAggregate}, and the driver turns the merged feature statistics into the Fréchet distance
+ * and the confusion counts into the class accuracy.
+ *
+ * <p>Image i depends only on (model, settings, seed, i) — as with {@code diffusion4j sample} — so the
+ * result does not depend on the number of partitions or executors, nor on retries: a retried task
+ * samples the same images and rewrites the same PNG bytes (each file written to a temporary name and
+ * renamed).
+ *
+ * <pre>{@code
+ * try (JavaSparkContext sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("d4j"))) {
+ *     SparkSampling.Result r = SparkSampling.run(sc, SparkSettings.of("/shared/models/fashion-mnist-ddpm", 10_000, 0)
+ *             .withClassifier("/shared/models/fashion-classifier"), 0);
+ *     System.out.println(r.fd());
+ * }
+ * }</pre>
+ */
+public final class SparkSampling {
+
+    /** File names of the images: {@code sample_00000.png}, as {@code diffusion4j sample --out-dir} writes them. */
+    public static final String PREFIX = "sample_";
+
+    private SparkSampling() {}
+
+    /**
+     * What a run gives the driver.
+     *
+     * @param slices units of work (batches)
+     * @param partitionCount partitions they were spread over
+     * @param totals the merged sums of the partitions
+     * @param features the feature statistics of all images, or null without a classifier
+     * @param reference the reference statistics (Fashion-MNIST test set), or null without a classifier
+     * @param fd the squared Fréchet distance ("FD", as {@code diffusion4j eval} reports it), or NaN without a classifier
+     * @param accuracy the class accuracy of a class-conditional model's images, or null when not measured
+     * @param seconds wall time of the job on the driver
+     */
+    public record Result(int slices, int partitionCount, PartitionStats totals, GaussianStats features, GaussianStats reference,
+            double fd, ClassAccuracy.Result accuracy, double seconds) {
+
+        /** Images per second of wall time. */
+        public double imagesPerSecond() {
+            return totals.images() / seconds;
+        }
+    }
+
+    /**
+     * Samples (and scores) {@code settings} on {@code sc} in {@code partitions} partitions (0: Spark's default
+     * parallelism; never more than there are batches).
+     *
+     * @throws ExecutorFailure with the executor's own words when a task failed for good (model not readable, …)
+     * @throws IOException when the driver cannot read the classifier's reference statistics
+     */
+    public static Result run(JavaSparkContext sc, SparkSettings settings, int partitions) throws IOException {
+        return run(sc, settings, partitions, SampleTask.Hook.NONE);
+    }
+
+    static Result run(JavaSparkContext sc, SparkSettings settings, int partitions, SampleTask.Hook hook) throws IOException {
+        GaussianStats reference = settings.classifier() == null ? null
+                : GaussianStats.load(Evaluation.checkClassifierFolder(Path.of(settings.classifier())).resolve(Evaluation.TEST_STATS_FILE));
+        List<Slice> slices = Slice.grid(settings.n(), settings.batch());
+        int p = Math.min(slices.size(), partitions > 0 ? partitions : sc.defaultParallelism());
+        long t = System.nanoTime();
+        Broadcast<SparkSettings> broadcast = sc.broadcast(settings);
+        PartitionStats totals;
+        try {
+            totals = sc.parallelize(slices, p)
+                    .mapPartitions(new SampleTask(broadcast, hook))
+                    .treeAggregate(new PartitionStats(), PartitionStats::merge, PartitionStats::merge);
+        } catch (Exception e) { // Spark's SparkException is checked, though Scala does not declare it
+            throw executorFailure(e);
+        } finally {
+            broadcast.destroy();
+        }
+        double seconds = (System.nanoTime() - t) / 1e9;
+        GaussianStats features = totals.features() == null ? null : totals.features().build();
+        double fd = features == null ? Double.NaN : FrechetDistance.squared(reference, features);
+        return new Result(slices.size(), p, totals, features, reference, fd, totals.accuracy(), seconds);
+    }
+
+    /** The executor's own error when the job failed with one ({@link ExecutorFailure}), else Spark's first line. */
+    static RuntimeException executorFailure(Exception e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof ExecutorFailure f) {
+                return new ExecutorFailure(f.getMessage(), e);
+            }
+        }
+        if (e instanceof RuntimeException r && !(e.getCause() instanceof SparkException)) {
+            return r;
+        }
+        String m = String.valueOf(e.getMessage());
+        int nl = m.indexOf('\n');
+        return new ExecutorFailure("the Spark job failed: " + (nl < 0 ? m : m.substring(0, nl)), e);
+    }
+}
