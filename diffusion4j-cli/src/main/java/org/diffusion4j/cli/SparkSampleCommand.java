@@ -92,7 +92,8 @@ final class SparkSampleCommand implements Callable<Integer> {
             }
             ModelClasses classes = pipe.classes();
             long[] requested = conditioning.requested(classes);
-            Double w = classes.conditional() ? conditioning.scale(classes) : null;
+            double scale = conditioning.scale(classes);
+            Double w = classes.conditional() ? scale : null;
             SparkSettings s = SparkSettings.of(dir.toString(), n, job.seed).withSampler(choice.sampler, choice.steps).withBatch(job.batch)
                     .withOverrides(overrides.eta, overrides.spacing, overrides.variance, overrides.clipSample, overrides.karras)
                     .withClasses(requested, w);
