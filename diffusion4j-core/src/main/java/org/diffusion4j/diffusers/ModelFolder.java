@@ -258,6 +258,19 @@ public final class ModelFolder {
                 + "  \"vae\": " + (vaeDir == null ? "[null, null]" : "[\"diffusers\", \"AutoencoderKL\"]") + "\n}\n");
     }
 
+    /** The class name of a super-resolution stage's {@code model_index.json} (this toolkit's; diffusers has no pixel one). */
+    public static final String SUPER_RESOLUTION = "SuperResolutionPipeline";
+
+    /**
+     * Writes the {@code model_index.json} of a cascade's super-resolution stage: a UNet2DModel taking x_t and the upsampled
+     * low-resolution image, {@code factor} times smaller, augmented at levels up to {@code maxNoiseLevel} in training.
+     */
+    public void writeSuperResolutionIndex(int factor, int maxNoiseLevel) throws IOException {
+        AtomicFiles.writeString(modelIndexFile(), "{\n  \"_class_name\": \"" + SUPER_RESOLUTION + "\",\n  \"_diffusers_version\": \""
+                + DIFFUSERS_VERSION + "\",\n  \"factor\": " + factor + ",\n  \"max_noise_level\": " + maxNoiseLevel + ",\n"
+                + "  \"scheduler\": [\"diffusers\", \"DDPMScheduler\"],\n  \"unet\": [\"diffusers\", \"UNet2DModel\"]\n}\n");
+    }
+
     private static void copyFiles(Path from, Path to) throws IOException {
         try (java.util.stream.Stream<Path> files = Files.list(from)) {
             for (Path file : (Iterable<Path>) files::iterator) {

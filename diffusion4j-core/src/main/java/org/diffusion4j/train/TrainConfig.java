@@ -145,7 +145,11 @@ public final class TrainConfig {
         /** Written only when set, so the configs of image models read and write as before the key existed. */
         TEXT_ENCODER("text_encoder", Type.STRING, "", v -> true, "", true),
         /** Latent diffusion: the train-vae output (or a diffusers AutoencoderKL folder) whose scaled latents the U-Net learns. */
-        VAE("vae", Type.STRING, "", v -> true, "", true);
+        VAE("vae", Type.STRING, "", v -> true, "", true),
+        /** A cascade's super-resolution stage: the factor its condition is smaller by (0: not one). */
+        SR_FACTOR("sr_factor", Type.INT, 0, v -> (int) v == 0 || (int) v == 2 || (int) v == 4, "must be 0 (off), 2 or 4", true),
+        /** Its conditioning augmentation: training levels s are uniform in {0, …, this} (CDM); 0 = (almost) none. */
+        SR_MAX_NOISE_LEVEL("sr_max_noise_level", Type.INT, 0, v -> (int) v >= 0 && (int) v < 1000, "must be in [0, 999]", true);
 
         private final String json;
         private final Type type;
@@ -317,6 +321,16 @@ public final class TrainConfig {
         }
         int in = unetConfig.inChannels();
         int out = unetConfig.outChannels();
+        if (srFactor() > 0) {
+            if (in != 2 * channels || out != channels) {
+                throw new IllegalArgumentException("data " + dataName + " has " + channels + "-channel images; a super-resolution model "
+                        + "takes x_t and the condition: set in_channels to " + 2 * channels + " and out_channels to " + channels);
+            }
+            if (height % srFactor() != 0) {
+                throw new IllegalArgumentException("sr_factor " + srFactor() + " must divide the image size " + height);
+            }
+            return;
+        }
         if (in != channels || out != channels) {
             throw new IllegalArgumentException("data " + dataName + " has " + channels + "-channel images but the model has "
                     + "in_channels " + in + " and out_channels " + out + "; set both to " + channels);
@@ -389,6 +403,16 @@ public final class TrainConfig {
     /** Whether the U-Net learns the latents of an auto-encoder ({@link #vae()}; Rombach et al. 2022). */
     public boolean isLatent() {
         return !vae().isEmpty();
+    }
+
+    /** A super-resolution stage's factor, 0 for any other model. */
+    public int srFactor() {
+        return (int) get(Key.SR_FACTOR);
+    }
+
+    /** The largest conditioning-augmentation level of a super-resolution stage. */
+    public int srMaxNoiseLevel() {
+        return (int) get(Key.SR_MAX_NOISE_LEVEL);
     }
 
     /** The model config as JSON text. */

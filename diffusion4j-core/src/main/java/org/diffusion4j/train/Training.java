@@ -31,6 +31,7 @@ public final class Training {
     private static final long STREAM_INIT = 4;
     private static final long STREAM_DATA = 5;
     private static final long STREAM_LATENT = 6;
+    private static final long STREAM_LOW_RES = 7;
 
     private Training() {}
 
@@ -52,6 +53,9 @@ public final class Training {
                 return ShapesDataset.generate(size, Split.TRAIN, config.seed(), SHAPES_IMAGES);
             }
             return CaptionedImageFolder.open(Path.of(name), channels);
+        }
+        if (name.equals("shapes")) {
+            return ShapesDataset.generate(config.unetConfig().sampleSize(), Split.TRAIN, config.seed(), SHAPES_IMAGES);
         }
         if (Datasets.names().contains(name.toLowerCase(java.util.Locale.ROOT))) {
             return Datasets.open(name, Split.TRAIN);
@@ -126,6 +130,11 @@ public final class Training {
 
     /** A new model of the config: text-conditional when it names a text encoder, else the U-Net. */
     public static TrainableModel newTrainable(TrainConfig config, NDManager manager) {
+        if (config.srFactor() > 0) {
+            return new SuperResolutionTrainable(UNet2DModel.create(config.unetConfig(), manager,
+                    DiffusionTrainer.streamSeed(config.seed(), STREAM_INIT, 0)), config.srFactor(), config.srMaxNoiseLevel(),
+                    config.noiseSchedule(), DiffusionTrainer.streamSeed(config.seed(), STREAM_LOW_RES, 0));
+        }
         return config.isText() ? newTextModel(config, manager) : newModel(config, manager);
     }
 
