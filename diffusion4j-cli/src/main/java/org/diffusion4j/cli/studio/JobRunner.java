@@ -121,14 +121,16 @@ final class JobRunner {
         s.remove("n");
         s.addProperty("index", i);
         if (out.condition().labels() != null) {
-            s.addProperty("class", job.spec.model().pipeline().classes().name(out.condition().labels()[i]));
+            long id = out.condition().labels()[i];
+            s.addProperty("class", Long.toString(id));
+            s.addProperty("class_name", job.spec.model().pipeline().classes().name(id));
         }
         StringBuilder p = new StringBuilder();
         if (s.has("prompt")) {
             p.append(s.get("prompt").getAsString()).append('\n');
             p.append("Negative prompt: ").append(s.get("negative_prompt").getAsString()).append('\n');
         } else if (s.has("class")) {
-            p.append("class: ").append(s.get("class").getAsString()).append('\n');
+            p.append("class: ").append(s.get("class_name").getAsString()).append('\n');
         }
         p.append(String.format(Locale.ROOT, "Steps: %d, Sampler: %s, %sSeed: %d, Image index: %d, Size: %dx%d, Model: %s, Version: diffusion4j %s",
                 s.get("steps").getAsInt(), s.get("sampler").getAsString(),

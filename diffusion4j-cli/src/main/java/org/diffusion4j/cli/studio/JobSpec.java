@@ -111,7 +111,10 @@ record JobSpec(ServedModels.Model model, SampleRequest request, JsonObject setti
             s.addProperty("negative_prompt", negative == null ? "" : negative.strip());
         }
         if (model.pipeline().classes().conditional()) {
-            s.addProperty("class", classes == null ? "all" : classes.strip());
+            long[] ids = r.classes();
+            s.addProperty("class", ids == null ? "all" : String.join(",", java.util.Arrays.stream(ids).mapToObj(Long::toString).toList()));
+            s.addProperty("class_name", ids == null ? "all" : String.join(", ",
+                    java.util.Arrays.stream(ids).mapToObj(model.pipeline().classes()::name).toList()));
         }
         s.addProperty("sampler", r.sampler() == null ? DiffusionPipeline.DEFAULT_SAMPLER : r.sampler());
         s.addProperty("steps", steps);

@@ -168,7 +168,7 @@ async function cancel() {
 function describe(s) {
   const parts = [s.model];
   if (s.prompt !== undefined) parts.push(`"${s.prompt}"` + (s.negative_prompt ? ` not "${s.negative_prompt}"` : ''));
-  if (s.class !== undefined) parts.push(`class ${s.class}`);
+  if (s.class !== undefined) parts.push(`class ${s.class_name ?? s.class}`);
   parts.push(`${s.sampler} ${s.steps} steps`);
   if (s.guidance !== undefined) parts.push(`w ${s.guidance}`);
   parts.push(`seed ${s.seed}`, `n ${s.n}`);

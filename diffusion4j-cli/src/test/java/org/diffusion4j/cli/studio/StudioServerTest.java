@@ -131,7 +131,8 @@ class StudioServerTest {
         }
         JsonObject done = last(events).data();
         assertTrue(done.get("seconds").getAsDouble() > 0);
-        assertEquals("bag", done.getAsJsonObject("settings").get("class").getAsString());
+        assertEquals("1", done.getAsJsonObject("settings").get("class").getAsString());
+        assertEquals("bag", done.getAsJsonObject("settings").get("class_name").getAsString());
         List<String> urls = done.getAsJsonArray("images").asList().stream().map(e -> e.getAsString()).toList();
         assertEquals(List.of("/api/images/" + id + "-0.png", "/api/images/" + id + "-1.png"), urls);
 
@@ -143,7 +144,8 @@ class StudioServerTest {
         Map<String, String> text = PngText.read(png.body());
         assertTrue(text.get("parameters").contains("Steps: 40, Sampler: ddim, CFG scale: 3.0, Seed: 5, Image index: 1"),
                 text.get("parameters"));
-        assertTrue(text.get("diffusion4j").contains("\"class\":\"bag\"") && text.get("diffusion4j").contains("\"model\":\"tiny-class\""),
+        assertTrue(text.get("parameters").startsWith("class: bag\n"), text.get("parameters"));
+        assertTrue(text.get("diffusion4j").contains("\"class_name\":\"bag\"") && text.get("diffusion4j").contains("\"model\":\"tiny-class\""),
                 text.get("diffusion4j"));
 
         // the same settings make the same image; another seed another
