@@ -41,7 +41,7 @@ public final class PngText {
     /**
      * The {@code tEXt} entries of a PNG file, in file order.
      *
-     * @throws IOException when the bytes are not a PNG or a chunk runs past the end
+     * @throws IOException when the bytes are not a PNG, a chunk runs past the end or IEND is missing
      */
     public static Map<String, String> read(byte[] png) throws IOException {
         for (int i = 0; i < SIGNATURE.length; i++) {
@@ -73,10 +73,10 @@ public final class PngText {
                 text.put(key, value);
             }
             if (name.equals("IEND")) {
-                break;
+                return text;
             }
         }
-        return text;
+        throw new IOException("PNG file ends before its IEND chunk (truncated)");
     }
 
     private static byte[] textData(String key, String value) {
