@@ -26,7 +26,7 @@ class ServeCommandTest {
     @Test
     void badOptionsAreOneLineUsageErrors() {
         for (String[] args : List.of(new String[] {"serve", "--port", "70000"}, new String[] {"serve", "--queue", "0"},
-                new String[] {"serve", "--max-images", "0"}, new String[] {"serve", "--host", "no-such-host.invalid"},
+                new String[] {"serve", "--max-images", "0"}, new String[] {"serve", "--max-images", "1000"}, new String[] {"serve", "--host", "no-such-host.invalid"},
                 new String[] {"serve", "--port", "many"})) {
             Cli r = Cli.run(args);
             assertEquals(2, r.exitCode(), String.join(" ", args) + ": " + r.err());

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -55,11 +56,11 @@ final class JobQueue implements AutoCloseable {
         waiting.add(job);
         job.queuedAt(waiting.size());
         notifyAll();
-        timers.schedule(() -> {
+        later(() -> {
             if (!job.everSubscribed()) {
                 cancel(job, "cancelled: nobody opened the job's events within " + config.unwatchedMillis() / 1000 + " s");
             }
-        }, config.unwatchedMillis(), TimeUnit.MILLISECONDS);
+        }, config.unwatchedMillis());
         return job;
     }
 
@@ -85,11 +86,20 @@ final class JobQueue implements AutoCloseable {
     /** One event stream of {@code job} closed: with none left, the job is cancelled after the grace period. */
     void streamClosed(Job job) {
         if (job.unsubscribe() && !job.state().finished()) {
-            timers.schedule(() -> {
+            later(() -> {
                 if (job.subscribers() == 0) {
                     cancel(job, "cancelled: the client disconnected");
                 }
-            }, config.disconnectGraceMillis(), TimeUnit.MILLISECONDS);
+            }, config.disconnectGraceMillis());
+        }
+    }
+
+    /** Runs {@code task} after {@code millis}; nothing once the queue is closed (its jobs are cancelled then anyway). */
+    private void later(Runnable task, long millis) {
+        try {
+            timers.schedule(task, millis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closed
         }
     }
 

@@ -23,6 +23,9 @@ public record StudioConfig(String host, int port, int queue, int maxImages, int 
     /** The loopback address the server binds unless told otherwise. */
     public static final String LOOPBACK = "127.0.0.1";
 
+    /** The most images a job may be allowed (image ids carry a three-digit index). */
+    public static final int MAX_IMAGES = 999;
+
     public StudioConfig {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("--port must be in [0, 65535], got " + port);
@@ -30,8 +33,8 @@ public record StudioConfig(String host, int port, int queue, int maxImages, int 
         if (queue < 1) {
             throw new IllegalArgumentException("--queue must be at least 1, got " + queue);
         }
-        if (maxImages < 1) {
-            throw new IllegalArgumentException("--max-images must be at least 1, got " + maxImages);
+        if (maxImages < 1 || maxImages > MAX_IMAGES) {
+            throw new IllegalArgumentException("--max-images must be in [1, " + MAX_IMAGES + "], got " + maxImages);
         }
         if (maxSteps < 1) {
             throw new IllegalArgumentException("--max-steps must be at least 1, got " + maxSteps);
