@@ -305,6 +305,37 @@ public final class DiffusionPipeline implements AutoCloseable {
         }
     }
 
+    /**
+     * The guidance scale a request without one gets: 7.5 for a text model (diffusers' default),
+     * {@link ModelClasses#DEFAULT_GUIDANCE} for a class model with a null class, 1 for one without,
+     * and null for an unconditional model (which takes no guidance).
+     */
+    public Double defaultGuidance() {
+        if (text != null) {
+            return TextSampling.DEFAULT_GUIDANCE;
+        }
+        return classes.conditional() ? classes.guidanceOrDefault(null) : null;
+    }
+
+    /**
+     * Checks {@code request} against this model without sampling: the sampler and steps, the classes
+     * or prompts, the guidance and the memory the images take. What {@link #sample} would refuse, refused
+     * before any work (for a caller that queues requests).
+     *
+     * @throws IllegalArgumentException naming the setting (as the CLI option) and the fix
+     */
+    public void check(SampleRequest request) {
+        refuseSuperResolution();
+        refuseTooMany(request.n());
+        sampler(request);
+        if (text != null) {
+            TextSampling.promptsOf(request);
+            TextSampling.guidanceOf(request);
+        } else {
+            condition(request);
+        }
+    }
+
     /** Samples {@code request} from seeded noise: image i starts from draw i of {@code NoiseSource.seeded(seed)}. */
     public SampledImages sample(SampleRequest request, SampleListener listener) {
         refuseSuperResolution();
