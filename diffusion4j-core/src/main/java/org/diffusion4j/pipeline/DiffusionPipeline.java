@@ -213,10 +213,10 @@ public final class DiffusionPipeline implements AutoCloseable {
         if (edit == null) {
             return (d, xT, from, to, noise, listener) -> sampler.sample(d, xT, noise, listener);
         }
-        if (!Arrays.equals(latentShape(), imageShape())) {
-            throw new IllegalArgumentException("editing a latent model (with a VAE) is not supported yet; edit a pixel model");
-        }
         edit.check(imageShape());
+        if (!Arrays.equals(latentShape(), imageShape())) {
+            edit = edit.toLatents(text.parts().vae(), manager); // latent diffusion edits the latents of the images
+        }
         return edit.generation(sampler, scheduler.noiseSchedule(), options(scheduler, request.sampler(), request.steps(), request.overrides()));
     }
 
