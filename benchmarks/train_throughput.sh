@@ -22,6 +22,15 @@ BATCH=${BATCH:-128}
 ITERS=${ITERS:-8}
 THREADS=${THREADS:-2}
 FORWARD_BATCHES=${FORWARD_BATCHES:-"64 256"}
+# ALLOC=tcmalloc (default when libtcmalloc_minimal is installed, as ./diffusion4j does) preloads tcmalloc into
+# BOTH processes, ALLOC=glibc into neither: the same allocator on each side.
+TCMALLOC=$(ls /usr/lib/*-linux-gnu/libtcmalloc_minimal.so.4 /usr/lib64/libtcmalloc_minimal.so.4 2>/dev/null | head -1 || true)
+ALLOC=${ALLOC:-$([ -n "$TCMALLOC" ] && echo tcmalloc || echo glibc)}
+PRELOAD=""
+if [ "$ALLOC" = tcmalloc ]; then
+    [ -n "$TCMALLOC" ] || { echo "ALLOC=tcmalloc but libtcmalloc_minimal.so.4 is not installed (apt-get install libtcmalloc-minimal4)" >&2; exit 2; }
+    PRELOAD=$TCMALLOC
+fi
 # Both sides use libtorch's OpenMP; let idle threads sleep instead of spinning (as ./diffusion4j does):
 # on a shared machine spinning costs both of them far more than it saves.
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
@@ -30,16 +39,17 @@ mvn -B -o -q -pl diffusion4j-core,diffusion4j-cli compile dependency:build-class
     -Dmdep.outputFile=target/bench-classpath.txt >/dev/null
 CP="diffusion4j-cli/target/classes:$(cat diffusion4j-cli/target/bench-classpath.txt)"
 
+echo "# $(lscpu | grep 'Model name' | sed 's/  */ /g')   allocator $ALLOC"
 echo "# load before: $(cut -d' ' -f1-3 /proc/loadavg)   threads $THREADS   ch $CH   batch $BATCH   iters $ITERS   OMP_WAIT_POLICY $OMP_WAIT_POLICY"
-ours=$(java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$THREADS" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+ours=$(LD_PRELOAD=$PRELOAD java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$THREADS" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
     -cp "$CP" org.diffusion4j.cli.Main bench-train --ch "$CH" --batch "$BATCH" --iters "$ITERS" \
     --forward-batches "$(echo $FORWARD_BATCHES | tr ' ' ',')" 2>/dev/null)
 echo "$ours" | sed 's/^/ours: /'
-peer=$(/usr/bin/python3 "$PEER" bench --ch "$CH" --batch "$BATCH" --iters "$ITERS" --threads "$THREADS")
+peer=$(LD_PRELOAD=$PRELOAD /usr/bin/python3 "$PEER" bench --ch "$CH" --batch "$BATCH" --iters "$ITERS" --threads "$THREADS")
 echo "$peer" | sed 's/^/peer: /'
 declare -A peer_fwd
 for fb in $FORWARD_BATCHES; do
-    line=$(/usr/bin/python3 "$PEER" bench --ch "$CH" --batch "$fb" --iters "$ITERS" --threads "$THREADS" | grep forward-only)
+    line=$(LD_PRELOAD=$PRELOAD /usr/bin/python3 "$PEER" bench --ch "$CH" --batch "$fb" --iters "$ITERS" --threads "$THREADS" | grep forward-only)
     echo "peer: batch $fb $line"
     peer_fwd[$fb]=$(echo "$line" | sed -E 's/.*-> ([0-9.]+) img\/s.*/\1/')
 done

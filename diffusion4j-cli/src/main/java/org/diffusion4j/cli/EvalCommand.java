@@ -208,8 +208,8 @@ final class EvalCommand implements Callable<Integer> {
         ShapesEvaluation.Scores real = ShapesEvaluation.ofRealImages((int) pipeline.imageShape()[1], 400, Evaluation.ANCHOR_SEED, scorer);
         com.google.gson.JsonArray rows = new com.google.gson.JsonArray();
         StringBuilder table = new StringBuilder("| guidance w | one object (colour + shape) | size | two objects (binding + relation) "
-                + "| held-out compositions |" + (scorer == null ? "" : " CLIP score |") + "\n|---:|---:|---:|---:|---:|"
-                + (scorer == null ? "" : "---:|") + "\n");
+                + "| held-out compositions |" + (scorer == null ? "" : " CLIP score | FD (CLIP image features) |") + "\n|---:|---:|---:|---:|---:|"
+                + (scorer == null ? "" : "---:|---:|") + "\n");
         for (Double w : scales) {
             if (w != null && (!(w >= 0) || w.isInfinite())) {
                 throw usage("--guidance takes finite scales >= 0, got " + scales);
@@ -218,14 +218,14 @@ final class EvalCommand implements Callable<Integer> {
             ShapesEvaluation.Scores model = ShapesEvaluation.ofModel(pipeline, base, perPrompt, twoObject, scorer, progress.listener(null));
             table.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f |%s%n", w == null ? "7.5 (default)" : w.toString(),
                     model.oneObject(), model.size(), model.twoObject(), model.heldOut(),
-                    scorer == null ? "" : String.format(Locale.ROOT, " %.1f |", model.clipScore())));
+                    scorer == null ? "" : String.format(Locale.ROOT, " %.1f | %.4f |", model.clipScore(), model.fd())));
             com.google.gson.JsonObject row = scoresJson(model);
             row.addProperty("guidance", w == null ? 7.5 : w);
             rows.add(row);
         }
         table.append(String.format(Locale.ROOT, "| real test images (ceiling) | %.3f | %.3f | %.3f | %.3f |%s%n", real.oneObject(),
                 real.size(), real.twoObject(), real.heldOut(),
-                scorer == null ? "" : String.format(Locale.ROOT, " %.1f |", real.clipScore())));
+                scorer == null ? "" : String.format(Locale.ROOT, " %.1f | %.4f |", real.clipScore(), real.fd())));
         if (scorer != null) {
             scorer.model().close();
         }
@@ -248,8 +248,8 @@ final class EvalCommand implements Callable<Integer> {
     private static com.google.gson.JsonObject scoresJson(ShapesEvaluation.Scores sc) {
         com.google.gson.JsonObject o = new com.google.gson.JsonObject();
         o.addProperty("images", sc.images());
-        String[] names = {"one_object", "size", "two_objects", "held_out", "clip_score"};
-        double[] values = {sc.oneObject(), sc.size(), sc.twoObject(), sc.heldOut(), sc.clipScore()};
+        String[] names = {"one_object", "size", "two_objects", "held_out", "clip_score", "fd_clip"};
+        double[] values = {sc.oneObject(), sc.size(), sc.twoObject(), sc.heldOut(), sc.clipScore(), sc.fd()};
         for (int i = 0; i < names.length; i++) {
             if (!Double.isNaN(values[i])) {
                 o.addProperty(names[i], values[i]);

@@ -22,7 +22,9 @@ import picocli.CommandLine;
         versionProvider = VersionProvider.class,
         description = "Denoising diffusion models (DDPM and family) on the JVM: train, sample, inspect.",
         subcommands = {InfoCommand.class, ForwardCommand.class, SampleCommand.class, TrainCommand.class, EvalCommand.class,
-            BenchTrainCommand.class, BenchSamplersCommand.class, TrainClassifierCommand.class, TrainClipCommand.class, ExportCommand.class, EditCommand.class, InpaintCommand.class, EvalEditCommand.class, SparkSampleCommand.class, SparkEvalCommand.class, CommandLine.HelpCommand.class},
+            BenchTrainCommand.class, BenchSamplersCommand.class, TrainClassifierCommand.class, TrainClipCommand.class,
+            TrainVaeCommand.class, ExportCommand.class, EditCommand.class, InpaintCommand.class, EvalEditCommand.class,
+            UpscaleCommand.class, ServeCommand.class, SparkSampleCommand.class, SparkEvalCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Run 'diffusion4j <command> --help' for a command's options."})
 public final class Main implements Runnable {
 

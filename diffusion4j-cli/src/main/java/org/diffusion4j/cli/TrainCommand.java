@@ -18,14 +18,14 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.diffusion4j.data.ImageDataset;
 import org.diffusion4j.diffusers.ModelFolder;
-import org.diffusion4j.train.BatcherData;
 import org.diffusion4j.train.Checkpointing;
 import org.diffusion4j.train.DiffusionTrainer;
 import org.diffusion4j.train.TrainConfig;
 import org.diffusion4j.train.TrainListener;
 import org.diffusion4j.train.TrainProgress;
-import org.diffusion4j.train.Training;
 import org.diffusion4j.train.TrainableModel;
+import org.diffusion4j.train.Training;
+import org.diffusion4j.train.TrainingData;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -85,6 +85,10 @@ final class TrainCommand implements Callable<Integer> {
             description = "Text-conditional configs (shapes-t2i): the folder train-clip wrote (tokenizer/, text_encoder/), kept frozen.")
     Path textEncoder;
 
+    @Option(names = "--vae", paramLabel = "DIR",
+            description = "Latent diffusion (shapes-ldm): the folder train-vae wrote; the U-Net learns scaling_factor * its latents.")
+    Path vae;
+
     @Option(names = "--no-progress", description = "Print a line per log interval instead of a progress bar.")
     boolean noProgress;
 
@@ -103,8 +107,11 @@ final class TrainCommand implements Callable<Integer> {
 
         // Everything is validated before anything is written.
         ImageDataset dataset = Training.openDataset(cfg);
-        BatcherData batches = Training.batches(cfg, dataset);
+        TrainingData batches = cfg.isLatent() ? null : Training.batches(cfg, dataset);
         try (NDManager manager = NDManager.newBaseManager()) {
+            if (batches == null) {
+                batches = Training.data(cfg, dataset, manager);
+            }
             TrainableModel model = Training.newTrainable(cfg, manager);
             Listener listener = new Listener(err, noProgress, targetStep, time);
             DiffusionTrainer trainer = DiffusionTrainer.builder(cfg, model, batches).optOutput(folder)
@@ -196,6 +203,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (textEncoder != null) {
             b.set(TrainConfig.Key.TEXT_ENCODER, textEncoder.toString());
+        }
+        if (vae != null) {
+            b.set(TrainConfig.Key.VAE, vae.toString());
         }
         return b.build();
     }

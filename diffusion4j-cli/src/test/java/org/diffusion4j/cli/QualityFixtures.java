@@ -22,7 +22,7 @@ import org.diffusion4j.nn.UNet2DModel;
 import org.diffusion4j.schedule.BetaSchedule;
 
 /** Test inputs of the sample-quality commands: a tiny random 28x28 model folder, real Fashion-MNIST PNGs. */
-final class QualityFixtures {
+public final class QualityFixtures {
 
     private QualityFixtures() {}
 
@@ -30,7 +30,7 @@ final class QualityFixtures {
      * A randomly initialised gray 28x28 UNet (channels 8/16, no attention, ≈20 k parameters) with a
      * DDPM schedule of {@code timesteps} steps, in the diffusers layout under {@code dir/name}.
      */
-    static Path tinyModel(Path dir, String name, int timesteps) throws IOException {
+    public static Path tinyModel(Path dir, String name, int timesteps) throws IOException {
         Path model = dir.resolve(name);
         UNet2DConfig config = UNet2DConfig.builder().setSampleSize(28).setInChannels(1).setOutChannels(1)
                 .setBlockOutChannels(8, 16)
@@ -53,7 +53,7 @@ final class QualityFixtures {
      * with {@code numClassEmbeds} class embeddings and the class names {@code names} as id2label, written
      * with {@link ModelFolder} under {@code dir/name}; a DDPM schedule of {@code timesteps} steps.
      */
-    static Path tinyConditionalModel(Path dir, String name, int size, List<String> names, int numClassEmbeds, int timesteps)
+    public static Path tinyConditionalModel(Path dir, String name, int size, List<String> names, int numClassEmbeds, int timesteps)
             throws IOException {
         ModelFolder folder = new ModelFolder(dir.resolve(name));
         UNet2DConfig config = UNet2DConfig.builder().setSampleSize(size).setInChannels(1).setOutChannels(1)

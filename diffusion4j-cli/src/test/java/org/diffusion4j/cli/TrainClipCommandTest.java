@@ -40,6 +40,11 @@ class TrainClipCommandTest {
             double score = org.diffusion4j.pipeline.ShapesEvaluation.ofRealImages(16, 20, 0,
                     new org.diffusion4j.pipeline.ShapesEvaluation.Clip(clip, tok)).clipScore();
             assertTrue(score >= 0 && score <= 100, "CLIP score " + score);
+            // FD in CLIP image space against 2000 other real test images: its estimation bias shrinks with n
+            org.diffusion4j.pipeline.ShapesEvaluation.Clip c = new org.diffusion4j.pipeline.ShapesEvaluation.Clip(clip, tok);
+            double few = org.diffusion4j.pipeline.ShapesEvaluation.ofRealImages(16, 20, 0, c).fd();
+            double many = org.diffusion4j.pipeline.ShapesEvaluation.ofRealImages(16, 400, 0, c).fd();
+            assertTrue(many >= 0 && many < few, "FD of 400 real images " + many + " should be below that of 20, " + few);
         }
         JsonObject report = JsonParser.parseString(Files.readString(out.resolve("clip.json"))).getAsJsonObject();
         assertTrue(report.get("text_to_image_r_at_1").getAsDouble() >= 0);

@@ -30,6 +30,11 @@ public final class Batch implements AutoCloseable {
         this.indices = indices;
     }
 
+    /** This batch (same labels, indices, step and epoch) with other images, e.g. their latents; closing it closes both. */
+    public Batch withImages(NDArray other) {
+        return new Batch(other, labels, step, epoch, indices);
+    }
+
     /** float32 (B, C, H, W), pixel p mapped to p / 127.5 - 1. */
     public NDArray images() {
         return images;

@@ -10,6 +10,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.diffusion4j.io.AtomicFiles;
 import org.diffusion4j.io.JsonFields;
 import org.diffusion4j.io.SafeTensors;
 import org.diffusion4j.nn.AutoencoderKL;
@@ -60,6 +61,28 @@ public final class AutoencoderKLFolder {
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(e.getMessage().startsWith(file.toString()) ? e.getMessage() : file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Writes {@code dir/diffusion_pytorch_model.safetensors} (weights first) and {@code dir/config.json} — diffusers'
+     * AutoencoderKL fields, with {@code config}'s scaling_factor — as diffusers' save_pretrained.
+     */
+    public static void save(AutoencoderKL model, AutoencoderKLConfig config, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        SafeTensors.write(dir.resolve(UNet2DFolder.WEIGHTS_FILE), model.parameters(), Map.of("format", "pt"));
+        int[] ch = config.blockOutChannels();
+        String down = String.join(", ", java.util.Collections.nCopies(ch.length, "\"DownEncoderBlock2D\""));
+        String up = String.join(", ", java.util.Collections.nCopies(ch.length, "\"UpDecoderBlock2D\""));
+        String widths = String.join(", ", java.util.Arrays.stream(ch).mapToObj(Integer::toString).toList());
+        AtomicFiles.writeString(dir.resolve(UNet2DFolder.CONFIG_FILE), "{\n  \"_class_name\": \"AutoencoderKL\",\n"
+                + "  \"_diffusers_version\": \"0.31.0\",\n  \"act_fn\": \"silu\",\n  \"block_out_channels\": [" + widths + "],\n"
+                + "  \"down_block_types\": [" + down + "],\n  \"force_upcast\": false,\n  \"in_channels\": " + config.inChannels() + ",\n"
+                + "  \"latent_channels\": " + config.latentChannels() + ",\n  \"latents_mean\": null,\n  \"latents_std\": null,\n"
+                + "  \"layers_per_block\": " + config.layersPerBlock() + ",\n  \"mid_block_add_attention\": " + config.midBlockAttention() + ",\n"
+                + "  \"norm_num_groups\": " + config.normNumGroups() + ",\n  \"out_channels\": " + config.outChannels() + ",\n"
+                + "  \"sample_size\": " + config.sampleSize() + ",\n  \"scaling_factor\": " + config.scalingFactor() + ",\n"
+                + "  \"shift_factor\": null,\n  \"up_block_types\": [" + up + "],\n  \"use_post_quant_conv\": true,\n"
+                + "  \"use_quant_conv\": true\n}\n");
     }
 
     /** Loads the auto-encoder in {@code dir}; its parameters live in a sub-manager of {@code manager}. */

@@ -234,27 +234,52 @@ public final class ModelFolder {
      * text encoder, and copies {@code tokenizer/} and {@code text_encoder/} from {@code textEncoderDir}.
      */
     public void writeStableDiffusionIndex(Path textEncoderDir) throws IOException {
+        writeStableDiffusionIndex(textEncoderDir, null);
+    }
+
+    /** As {@link #writeStableDiffusionIndex(Path)}, with {@code vaeDir} (an AutoencoderKL folder, or null) copied as {@code vae/}. */
+    public void writeStableDiffusionIndex(Path textEncoderDir, Path vaeDir) throws IOException {
         for (String part : new String[] {"tokenizer", "text_encoder"}) {
             Path from = textEncoderDir.resolve(part);
             if (!Files.isDirectory(from)) {
                 throw new CheckpointException(from + ": missing; the text encoder folder must hold tokenizer/ and text_encoder/ "
                         + "(as train-clip writes them)");
             }
-            try (java.util.stream.Stream<Path> files = Files.list(from)) {
-                for (Path file : (Iterable<Path>) files::iterator) {
-                    if (Files.isRegularFile(file)) {
-                        Files.createDirectories(root.resolve(part));
-                        AtomicFiles.write(root.resolve(part).resolve(file.getFileName().toString()), Files.readAllBytes(file));
-                    }
-                }
-            }
+            copyFiles(from, root.resolve(part));
+        }
+        if (vaeDir != null) {
+            copyFiles(vaeDir, root.resolve("vae"));
         }
         AtomicFiles.writeString(modelIndexFile(), "{\n  \"_class_name\": \"StableDiffusionPipeline\",\n  \"_diffusers_version\": \""
                 + DIFFUSERS_VERSION + "\",\n  \"feature_extractor\": [null, null],\n  \"image_encoder\": [null, null],\n"
                 + "  \"requires_safety_checker\": false,\n  \"safety_checker\": [null, null],\n"
                 + "  \"scheduler\": [\"diffusers\", \"DDPMScheduler\"],\n  \"text_encoder\": [\"transformers\", \"CLIPTextModel\"],\n"
                 + "  \"tokenizer\": [\"transformers\", \"CLIPTokenizer\"],\n  \"unet\": [\"diffusers\", \"UNet2DConditionModel\"],\n"
-                + "  \"vae\": [null, null]\n}\n");
+                + "  \"vae\": " + (vaeDir == null ? "[null, null]" : "[\"diffusers\", \"AutoencoderKL\"]") + "\n}\n");
+    }
+
+    /** The class name of a super-resolution stage's {@code model_index.json} (this toolkit's; diffusers has no pixel one). */
+    public static final String SUPER_RESOLUTION = "SuperResolutionPipeline";
+
+    /**
+     * Writes the {@code model_index.json} of a cascade's super-resolution stage: a UNet2DModel taking x_t and the upsampled
+     * low-resolution image, {@code factor} times smaller, augmented at levels up to {@code maxNoiseLevel} in training.
+     */
+    public void writeSuperResolutionIndex(int factor, int maxNoiseLevel) throws IOException {
+        AtomicFiles.writeString(modelIndexFile(), "{\n  \"_class_name\": \"" + SUPER_RESOLUTION + "\",\n  \"_diffusers_version\": \""
+                + DIFFUSERS_VERSION + "\",\n  \"factor\": " + factor + ",\n  \"max_noise_level\": " + maxNoiseLevel + ",\n"
+                + "  \"scheduler\": [\"diffusers\", \"DDPMScheduler\"],\n  \"unet\": [\"diffusers\", \"UNet2DModel\"]\n}\n");
+    }
+
+    private static void copyFiles(Path from, Path to) throws IOException {
+        try (java.util.stream.Stream<Path> files = Files.list(from)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                if (Files.isRegularFile(file)) {
+                    Files.createDirectories(to);
+                    AtomicFiles.write(to.resolve(file.getFileName().toString()), Files.readAllBytes(file));
+                }
+            }
+        }
     }
 
     /** Writes {@code scheduler/scheduler_config.json} atomically (the text of a {@code SchedulerConfig}). */

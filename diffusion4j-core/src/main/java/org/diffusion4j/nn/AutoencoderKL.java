@@ -77,24 +77,49 @@ public final class AutoencoderKL implements AutoCloseable {
         return Collections.unmodifiableMap(parameters);
     }
 
+    /**
+     * A new model with PyTorch's default initialisation from a generator seeded with {@code seed}; its parameters
+     * record gradients (for training).
+     */
+    public static AutoencoderKL create(AutoencoderKLConfig config, NDManager manager, long seed) {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+        NDManager own = manager.newSubManager();
+        try {
+            return new AutoencoderKL(config, own, (name, shape, init) -> {
+                NDArray a = own.create(init.values(Math.toIntExact(shape.size()), rng), shape);
+                a.setRequiresGradient(true);
+                return a;
+            });
+        } catch (RuntimeException e) {
+            own.close();
+            throw e;
+        }
+    }
+
     /** The latent distribution of images x [N, in_channels, H, W] in [−1, 1]; no autograd. */
     public LatentDistribution encode(NDArray x, ActivationProbe probe) {
-        return Layers.noGrad(() -> {
-            NDArray moments = quantConv.forward(encoder.forward(x, probe));
-            long l = config.latentChannels();
-            NDArray mean = moments.get(":, 0:{}", l);
-            NDArray logvar = moments.get(":, {}:", l).clip(-30, 20);
-            return new LatentDistribution(mean, logvar);
-        });
+        return Layers.noGrad(() -> distribution(x, probe));
+    }
+
+    /** {@link #encode} with autograd (for training): the moments of the encoder, log-variance clamped to [−30, 20]. */
+    public LatentDistribution distribution(NDArray x, ActivationProbe probe) {
+        NDArray moments = quantConv.forward(encoder.forward(x, probe));
+        long l = config.latentChannels();
+        NDArray mean = moments.get(":, 0:{}", l);
+        NDArray logvar = moments.get(":, {}:", l).clip(-30, 20);
+        return new LatentDistribution(mean, logvar);
     }
 
     /** The image of latents z [N, latent_channels, h, w] (unscaled: divide diffusion latents by scaling_factor first). */
     public NDArray decode(NDArray z, ActivationProbe probe) {
-        return Layers.noGrad(() -> {
-            NDArray h = postQuantConv.forward(z);
-            probe.record("post_quant_conv", h);
-            return decoder.forward(h, probe);
-        });
+        return Layers.noGrad(() -> reconstruct(z, probe));
+    }
+
+    /** {@link #decode} with autograd (for training). */
+    public NDArray reconstruct(NDArray z, ActivationProbe probe) {
+        NDArray h = postQuantConv.forward(z);
+        probe.record("post_quant_conv", h);
+        return decoder.forward(h, probe);
     }
 
     @Override

@@ -37,6 +37,12 @@ public record AutoencoderKLConfig(int inChannels, int outChannels, int latentCha
         return blockOutChannels.clone();
     }
 
+    /** This architecture with another {@code scaling_factor} (measured on the data after training). */
+    public AutoencoderKLConfig withScalingFactor(double factor) {
+        return new AutoencoderKLConfig(inChannels, outChannels, latentChannels, blockOutChannels, layersPerBlock, normNumGroups,
+                sampleSize, factor, midBlockAttention);
+    }
+
     public int levels() {
         return blockOutChannels.length;
     }

@@ -138,6 +138,11 @@ public final class ClipModel implements AutoCloseable {
         return normalize(visualProjection.forward(h.reshape(s[0], s[1], s[2] * s[3]).mean(new int[] {2})));
     }
 
+    /** {@link #imageEmbeddings} without autograd: the features of the CLIP-space FD. */
+    public NDArray imageFeatures(NDArray images) {
+        return Layers.noGrad(() -> imageEmbeddings(images));
+    }
+
     /**
      * The symmetric contrastive loss of a batch of matching (image, caption) pairs: with
      * s = min(exp(logit_scale), 100) and logits = s · I Tᵀ, the mean of the cross-entropies of each row (image →

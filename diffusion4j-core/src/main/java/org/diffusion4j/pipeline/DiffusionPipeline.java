@@ -46,6 +46,7 @@ public final class DiffusionPipeline implements AutoCloseable {
     private final SchedulerConfig scheduler;
     private final ModelClasses classes;
     private final TextSampling text;
+    private SuperResolution superResolution;
     private final NDManager manager;
     private final boolean ownsManager;
 
@@ -85,6 +86,12 @@ public final class DiffusionPipeline implements AutoCloseable {
         }
         UNet2DModel unet = UNet2DFolder.load(folder.resolve("unet"), manager);
         try {
+            SuperResolution sr = SuperResolution.read(folder);
+            if (sr != null) {
+                DiffusionPipeline p = new DiffusionPipeline(folder, unet, null, scheduler, ModelClasses.UNCONDITIONAL, manager, owns);
+                p.superResolution = sr;
+                return p;
+            }
             return new DiffusionPipeline(folder, unet, null, scheduler, ModelClasses.read(folder, unet.config()), manager, owns);
         } catch (IOException | RuntimeException e) {
             unet.close();
@@ -160,7 +167,7 @@ public final class DiffusionPipeline implements AutoCloseable {
             return text.imageShape();
         }
         int size = unet.config().sampleSize();
-        return new long[] {unet.config().inChannels(), size, size};
+        return new long[] {unet.config().outChannels(), size, size};
     }
 
     /** The shape the sampler runs on: the latents of a latent model, else {@link #imageShape()}. */
@@ -206,10 +213,10 @@ public final class DiffusionPipeline implements AutoCloseable {
         if (edit == null) {
             return (d, xT, from, to, noise, listener) -> sampler.sample(d, xT, noise, listener);
         }
-        if (!Arrays.equals(latentShape(), imageShape())) {
-            throw new IllegalArgumentException("editing a latent model (with a VAE) is not supported yet; edit a pixel model");
-        }
         edit.check(imageShape());
+        if (!Arrays.equals(latentShape(), imageShape())) {
+            edit = edit.toLatents(text.parts().vae(), manager); // latent diffusion edits the latents of the images
+        }
         return edit.generation(sampler, scheduler.noiseSchedule(), options(scheduler, request.sampler(), request.steps(), request.overrides()));
     }
 
@@ -265,8 +272,78 @@ public final class DiffusionPipeline implements AutoCloseable {
         return ClassCondition.of(classes, ModelClasses.cycle(first, request.n(), requested), classes.guidanceOrDefault(request.guidance()));
     }
 
+    /** The super-resolution stage this folder is (a cascade's second model), or null. */
+    public SuperResolution superResolution() {
+        return superResolution;
+    }
+
+    /**
+     * Upscales {@code low} ({@code lowShape} = {m, C, h, w}, the model's range; image i of the request takes low[i mod m])
+     * with a super-resolution stage: x_T of image i is draw i of the request's seed, the condition is the low-resolution
+     * image augmented at {@code noiseLevel} (−1: none) and upsampled.
+     *
+     * @throws IllegalArgumentException when the folder is not a super-resolution stage or the images are not its input size
+     */
+    public SampledImages upscale(float[] low, long[] lowShape, int noiseLevel, SampleRequest request, SampleListener listener) {
+        if (superResolution == null) {
+            throw new IllegalArgumentException(folder + " is not a super-resolution model (its model_index.json is not a "
+                    + org.diffusion4j.diffusers.ModelFolder.SUPER_RESOLUTION + ")");
+        }
+        long[] image = imageShape();
+        int f = superResolution.factor();
+        if (lowShape.length != 4 || lowShape[1] != image[0] || lowShape[2] * f != image[1] || lowShape[3] * f != image[2]) {
+            throw new IllegalArgumentException("--image: the model upscales " + image[0] + "x" + image[1] / f + "x" + image[2] / f
+                    + " images (channels x height x width) by " + f + ", got " + java.util.Arrays.toString(lowShape));
+        }
+        if (noiseLevel < -1 || noiseLevel >= scheduler.numTrainTimesteps()) {
+            throw new IllegalArgumentException("--noise-level must be in [-1, " + (scheduler.numTrainTimesteps() - 1) + "], got " + noiseLevel);
+        }
+        refuseTooMany(request.n());
+        Sampler s = sampler(request);
+        try (NDManager sub = manager.newSubManager()) {
+            NDArray xT = BatchedSampling.seededNoise(sub, request.n(), image, request.seed());
+            float[] values = new BatchedSampling(s, (from, to) -> superResolution.denoiser(unet, scheduler.predictionType(),
+                    scheduler.noiseSchedule(), low, lowShape, noiseLevel, request.seed(), from, to), request.seed(), request.batch())
+                    .sample(xT, listener);
+            return new SampledImages(values, shapeOf(request.n()), s, steps(scheduler, request.sampler(), request.steps()),
+                    ClassCondition.NONE, null);
+        }
+    }
+
+    /**
+     * The guidance scale a request without one gets: 7.5 for a text model (diffusers' default),
+     * {@link ModelClasses#DEFAULT_GUIDANCE} for a class model with a null class, 1 for one without,
+     * and null for an unconditional model (which takes no guidance).
+     */
+    public Double defaultGuidance() {
+        if (text != null) {
+            return TextSampling.DEFAULT_GUIDANCE;
+        }
+        return classes.conditional() ? classes.guidanceOrDefault(null) : null;
+    }
+
+    /**
+     * Checks {@code request} against this model without sampling: the sampler and steps, the classes
+     * or prompts, the guidance and the memory the images take. What {@link #sample} would refuse, refused
+     * before any work (for a caller that queues requests).
+     *
+     * @throws IllegalArgumentException naming the setting (as the CLI option) and the fix
+     */
+    public void check(SampleRequest request) {
+        refuseSuperResolution();
+        refuseTooMany(request.n());
+        sampler(request);
+        if (text != null) {
+            TextSampling.promptsOf(request);
+            TextSampling.guidanceOf(request);
+        } else {
+            condition(request);
+        }
+    }
+
     /** Samples {@code request} from seeded noise: image i starts from draw i of {@code NoiseSource.seeded(seed)}. */
     public SampledImages sample(SampleRequest request, SampleListener listener) {
+        refuseSuperResolution();
         refuseTooMany(request.n());
         if (text != null) {
             try (NDManager sub = manager.newSubManager()) {
@@ -314,6 +391,7 @@ public final class DiffusionPipeline implements AutoCloseable {
     }
 
     private SampledImages sample(SampleRequest request, NDArray xT, int first, SampleListener listener) {
+        refuseSuperResolution();
         long[] s = xT.getShape().getShape();
         long[] image = latentShape();
         if (s.length != 4 || s[0] != request.n() || s[1] != image[0] || s[2] != image[1] || s[3] != image[2]) {
@@ -355,6 +433,13 @@ public final class DiffusionPipeline implements AutoCloseable {
             NDArray xT = BatchedSampling.seededNoise(sub, n, imageShape(), seed);
             return new BatchedSampling(sampler, condition.denoisers(unet, scheduler.predictionType()), seed, batch)
                     .sample(xT, listener);
+        }
+    }
+
+    private void refuseSuperResolution() {
+        if (superResolution != null) {
+            throw new IllegalArgumentException(folder + " is a super-resolution model: it upscales images (upscale --model "
+                    + folder + " --image FILE) rather than sampling from noise alone");
         }
     }
 

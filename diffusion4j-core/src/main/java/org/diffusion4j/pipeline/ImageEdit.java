@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.Locale;
+import org.diffusion4j.nn.ActivationProbe;
+import org.diffusion4j.nn.AutoencoderKL;
 import org.diffusion4j.sampling.MaskBlend;
 import org.diffusion4j.sampling.RePaint;
 import org.diffusion4j.sampling.Sampler;
@@ -105,6 +107,58 @@ public record ImageEdit(Method method, float[] images, long[] shape, float[] mas
             throw new IllegalArgumentException("--image: the images to edit are " + shape[1] + "x" + shape[2] + "x" + shape[3]
                     + " (channels x height x width) but the model makes " + imageShape[0] + "x" + imageShape[1] + "x" + imageShape[2]);
         }
+    }
+
+    /**
+     * This edit in the latent space of {@code vae} (latent diffusion): the images encoded, μ of q(z | x) times
+     * {@code scaling_factor}; a latent position is repainted when any pixel it covers is (the mask max-pooled by the
+     * auto-encoder's factor), so the kept latents see only kept pixels.
+     */
+    ImageEdit toLatents(AutoencoderKL vae, NDManager manager) {
+        int f = vae.config().downsampleFactor();
+        int h = (int) shape[2] / f;
+        int w = (int) shape[3] / f;
+        float[] latents;
+        long[] latentShape;
+        try (NDManager sub = manager.newSubManager()) {
+            NDArray z = vae.encode(sub.create(images, new Shape(shape)), ActivationProbe.NONE).mean();
+            latents = org.diffusion4j.diffusion.Scalar.times(z, vae.config().scalingFactor()).toFloatArray();
+            latentShape = z.getShape().getShape();
+        }
+        float[] latentMask = null;
+        if (mask != null) {
+            latentMask = new float[(int) shape[0] * h * w];
+            for (int i = 0; i < shape[0]; i++) {
+                for (int y = 0; y < shape[2]; y++) {
+                    for (int x = 0; x < shape[3]; x++) {
+                        float v = mask[(int) ((i * shape[2] + y) * shape[3] + x)];
+                        int k = (i * h + y / f) * w + x / f;
+                        latentMask[k] = Math.max(latentMask[k], v);
+                    }
+                }
+            }
+        }
+        return new ImageEdit(method, latents, latentShape, latentMask, strength, jumpLength, jumpNSample);
+    }
+
+    /**
+     * The decoded images of a latent inpainting with the kept pixels of the originals put back exactly (the decoder
+     * alone would only approximate them; A1111's "overlay", diffusers' {@code apply_overlay}). {@code values} are n images.
+     */
+    float[] overlayKept(float[] values, int n) {
+        int plane = (int) (shape[2] * shape[3]);
+        int per = (int) shape[1] * plane;
+        int m = (int) shape[0];
+        float[] out = values.clone();
+        for (int i = 0; i < n; i++) {
+            int src = i % m;
+            for (int p = 0; p < per; p++) {
+                if (mask[src * plane + p % plane] == 0) {
+                    out[i * per + p] = images[src * per + p];
+                }
+            }
+        }
+        return out;
     }
 
     /** Network evaluations per image of this edit with {@code sampler} and the RePaint settings. */

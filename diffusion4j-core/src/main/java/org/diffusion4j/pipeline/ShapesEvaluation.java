@@ -11,6 +11,8 @@ import org.diffusion4j.data.ShapesDataset;
 import org.diffusion4j.data.Split;
 import org.diffusion4j.eval.ShapesAnalyzer;
 import org.diffusion4j.io.ImageGrid;
+import org.diffusion4j.eval.FrechetDistance;
+import org.diffusion4j.eval.GaussianStats;
 import org.diffusion4j.nn.ClipModel;
 import org.diffusion4j.nn.ClipTokenizer;
 
@@ -25,10 +27,16 @@ public final class ShapesEvaluation {
      * Accuracies in [0, 1] (NaN when there was nothing to score).
      *
      * @param images the images scored
+     * @param fd the squared Fréchet distance of the images' CLIP image embeddings (the project's CLIP) to those of
+     *     {@value #FD_REFERENCE_IMAGES} real test images — FD in the feature space of a CLIP image encoder, as "FD_CLIP"
+     *     (Kynkäänniemi et al. 2023); NaN without a CLIP
      * @param clipScore the mean CLIP score of the images against their prompts (Hessel et al. 2021, with the project's
      *     CLIP: not comparable to published CLIP scores), NaN without a CLIP model
      */
-    public record Scores(int images, double oneObject, double size, double twoObject, double heldOut, double clipScore) {}
+    public record Scores(int images, double oneObject, double size, double twoObject, double heldOut, double clipScore, double fd) {}
+
+    /** Real test images whose CLIP-image-feature statistics are FD's reference (drawn with another seed than the ceiling row). */
+    public static final int FD_REFERENCE_IMAGES = 2000;
 
     /** A trained CLIP and its tokenizer (a train-clip folder), for the CLIP score. */
     public record Clip(ClipModel model, ClipTokenizer tokenizer) {}
@@ -117,7 +125,33 @@ public final class ShapesEvaluation {
             }
         }
         return new Scores(asked.size(), ratio(oneRight, one), ratio(sizeRight, one), ratio(twoRight, two), ratio(heldRight, held),
-                clip == null ? Double.NaN : clipScore(clip, asked, pixels, per, s));
+                clip == null ? Double.NaN : clipScore(clip, asked, pixels, per, s),
+                clip == null ? Double.NaN : FrechetDistance.squared(reference(clip, s), embeddingStats(clip, pixels, asked.size(), per, s)));
+    }
+
+    /** The CLIP-image-embedding statistics of {@value #FD_REFERENCE_IMAGES} real test images of size s (seed 1, not the ceiling's). */
+    private static GaussianStats reference(Clip clip, int s) {
+        ShapesDataset d = ShapesDataset.generate(s, Split.TEST, 1, FD_REFERENCE_IMAGES);
+        return embeddingStats(clip, d.pixels(), d.size(), d.imageBytes(), s);
+    }
+
+    /** Gaussian statistics of the CLIP image embeddings of n images (uint8 pixels, {@code per} bytes each), in batches of 64. */
+    private static GaussianStats embeddingStats(Clip clip, byte[] pixels, int n, int per, int s) {
+        GaussianStats.Accumulator acc = GaussianStats.accumulator(clip.model().embedDim());
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (int from = 0; from < n; from += 64) {
+                int to = Math.min(n, from + 64);
+                try (NDManager sub = m.newSubManager()) {
+                    float[] v = new float[(to - from) * per];
+                    for (int i = 0; i < v.length; i++) {
+                        v[i] = Batcher.toModelRange(pixels[from * per + i]);
+                    }
+                    NDArray images = sub.create(v, new Shape(to - from, 3, s, s));
+                    acc.add(clip.model().imageFeatures(images));
+                }
+            }
+        }
+        return acc.build();
     }
 
     /** The mean CLIP score of the images against the captions asked for, in batches of 64. */

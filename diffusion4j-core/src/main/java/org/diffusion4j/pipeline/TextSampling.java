@@ -91,6 +91,9 @@ final class TextSampling {
                 negatives.subList(from, to), w, manager);
         float[] latents = new BatchedSampling(generation, denoisers, r.seed(), r.batch()).sample(xT, listener);
         float[] images = parts.vae() == null ? latents : decode(latents, r.n(), r.batch(), manager);
+        if (parts.vae() != null && r.edit() != null && r.edit().inpaints()) {
+            images = r.edit().overlayKept(images, r.n());
+        }
         long[] image = imageShape();
         return new SampledImages(images, new long[] {r.n(), image[0], image[1], image[2]}, sampler, steps,
                 ClassCondition.NONE, prompts);

@@ -290,7 +290,8 @@ public final class DiffusionTrainer {
         Batch batch = data.batchAt(sub, s);
         NDArray x0 = batch.images();
         NDArray labels = model.isClassConditional() ? sub.create(conditioningLabels(s, batch.labels().toLongArray()))
-                : model.isTextConditional() ? model.textContext(conditioningCaptions(s, batch.indices()), sub) : null;
+                : model.isTextConditional() ? model.textContext(conditioningCaptions(s, batch.indices()), sub)
+                : model.isImageConditional() ? model.imageCondition(x0, s, sub) : null;
         int b = Math.toIntExact(x0.getShape().get(0));
         long[] t = timestepsAt(s, b);
         int[] ti = Arrays.stream(t).mapToInt(Math::toIntExact).toArray();

@@ -20,10 +20,10 @@ import java.util.function.Predicate;
 import org.diffusion4j.diffusers.SchedulerConfig;
 import org.diffusion4j.diffusers.UNet2DConditionFolder;
 import org.diffusion4j.diffusers.UNet2DConfigJson;
-import org.diffusion4j.nn.UNet2DConditionConfig;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.io.AtomicFiles;
 import org.diffusion4j.io.JsonFields;
+import org.diffusion4j.nn.UNet2DConditionConfig;
 import org.diffusion4j.nn.UNet2DConfig;
 import org.diffusion4j.schedule.BetaSchedule;
 import org.diffusion4j.schedule.NoiseSchedule;
@@ -68,7 +68,7 @@ import org.diffusion4j.schedule.NoiseSchedule;
 public final class TrainConfig {
 
     /** The names of the shipped presets ({@code presets/<name>.json} next to this class). */
-    public static final List<String> PRESETS = List.of("tiny", "fashion-mnist", "fashion-mnist-cond", "shapes-t2i");
+    public static final List<String> PRESETS = List.of("tiny", "fashion-mnist", "fashion-mnist-cond", "shapes-t2i", "shapes-ldm");
 
     /** How the per-sample loss is weighted. */
     public enum LossWeighting {
@@ -143,7 +143,13 @@ public final class TrainConfig {
         LOG_EVERY("log_every", Type.INT, 50, v -> (int) v >= 1, "must be >= 1"),
         MAX_CONSECUTIVE_BAD_STEPS("max_consecutive_bad_steps", Type.INT, 10, v -> (int) v >= 1, "must be >= 1"),
         /** Written only when set, so the configs of image models read and write as before the key existed. */
-        TEXT_ENCODER("text_encoder", Type.STRING, "", v -> true, "", true);
+        TEXT_ENCODER("text_encoder", Type.STRING, "", v -> true, "", true),
+        /** Latent diffusion: the train-vae output (or a diffusers AutoencoderKL folder) whose scaled latents the U-Net learns. */
+        VAE("vae", Type.STRING, "", v -> true, "", true),
+        /** A cascade's super-resolution stage: the factor its condition is smaller by (0: not one). */
+        SR_FACTOR("sr_factor", Type.INT, 0, v -> (int) v == 0 || (int) v == 2 || (int) v == 4, "must be 0 (off), 2 or 4", true),
+        /** Its conditioning augmentation: training levels s are uniform in {0, …, this} (CDM); 0 = (almost) none. */
+        SR_MAX_NOISE_LEVEL("sr_max_noise_level", Type.INT, 0, v -> (int) v >= 0 && (int) v < 1000, "must be in [0, 999]", true);
 
         private final String json;
         private final Type type;
@@ -315,6 +321,16 @@ public final class TrainConfig {
         }
         int in = unetConfig.inChannels();
         int out = unetConfig.outChannels();
+        if (srFactor() > 0) {
+            if (in != 2 * channels || out != channels) {
+                throw new IllegalArgumentException("data " + dataName + " has " + channels + "-channel images; a super-resolution model "
+                        + "takes x_t and the condition: set in_channels to " + 2 * channels + " and out_channels to " + channels);
+            }
+            if (height % srFactor() != 0) {
+                throw new IllegalArgumentException("sr_factor " + srFactor() + " must divide the image size " + height);
+            }
+            return;
+        }
         if (in != channels || out != channels) {
             throw new IllegalArgumentException("data " + dataName + " has " + channels + "-channel images but the model has "
                     + "in_channels " + in + " and out_channels " + out + "; set both to " + channels);
@@ -377,6 +393,26 @@ public final class TrainConfig {
     /** The folder with {@code tokenizer/} and {@code text_encoder/} of a text-conditional run ("" otherwise). */
     public String textEncoder() {
         return (String) get(Key.TEXT_ENCODER);
+    }
+
+    /** The frozen auto-encoder folder of a latent-diffusion run ("" for pixel diffusion). */
+    public String vae() {
+        return (String) get(Key.VAE);
+    }
+
+    /** Whether the U-Net learns the latents of an auto-encoder ({@link #vae()}; Rombach et al. 2022). */
+    public boolean isLatent() {
+        return !vae().isEmpty();
+    }
+
+    /** A super-resolution stage's factor, 0 for any other model. */
+    public int srFactor() {
+        return (int) get(Key.SR_FACTOR);
+    }
+
+    /** The largest conditioning-augmentation level of a super-resolution stage. */
+    public int srMaxNoiseLevel() {
+        return (int) get(Key.SR_MAX_NOISE_LEVEL);
     }
 
     /** The model config as JSON text. */
@@ -624,6 +660,10 @@ public final class TrainConfig {
                 throw new IllegalArgumentException(source + ": field \"model\" is missing");
             }
             boolean text = !((String) values[Key.TEXT_ENCODER.ordinal()]).isEmpty();
+            if (!((String) values[Key.VAE.ordinal()]).isEmpty() && !text) {
+                throw bad("vae", values[Key.VAE.ordinal()], "latent diffusion is trained text-conditionally here (a StableDiffusionPipeline); "
+                        + "set text_encoder too, or remove vae");
+            }
             JsonFields modelFields = JsonFields.of(model, source + ", object \"model\"");
             UNet2DConfig unet = text ? null : UNet2DConfigJson.fromJson(modelFields);
             UNet2DConditionConfig cond = text ? UNet2DConditionFolder.fromJson(modelFields) : null;

@@ -42,6 +42,16 @@ public interface TrainableModel {
         throw new UnsupportedOperationException("the model does not take text");
     }
 
+    /** Whether the model takes an image: the super-resolution stage of a cascade ({@link #imageCondition}). */
+    default boolean isImageConditional() {
+        return false;
+    }
+
+    /** For an image-conditional model: the condition of training step {@code step} made from its batch {@code x0}. */
+    default NDArray imageCondition(NDArray x0, long step, ai.djl.ndarray.NDManager manager) {
+        throw new UnsupportedOperationException("the model does not take an image");
+    }
+
     /** The text of {@code unet/config.json} describing this model. */
     String configJson();
 

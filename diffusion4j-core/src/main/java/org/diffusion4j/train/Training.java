@@ -10,8 +10,12 @@ import org.diffusion4j.data.ImageDataset;
 import org.diffusion4j.data.ImageFolderDataset;
 import org.diffusion4j.data.ShapesDataset;
 import org.diffusion4j.data.Split;
+import org.diffusion4j.diffusers.AutoencoderKLFolder;
 import org.diffusion4j.diffusers.ClipTextFolder;
 import org.diffusion4j.diffusers.ClipTokenizerFolder;
+import org.diffusion4j.diffusers.UNet2DFolder;
+import org.diffusion4j.nn.AutoencoderKL;
+import org.diffusion4j.nn.AutoencoderKLConfig;
 import org.diffusion4j.nn.ClipTextModel;
 import org.diffusion4j.nn.ClipTokenizer;
 import org.diffusion4j.nn.UNet2DConditionModel;
@@ -26,6 +30,8 @@ public final class Training {
 
     private static final long STREAM_INIT = 4;
     private static final long STREAM_DATA = 5;
+    private static final long STREAM_LATENT = 6;
+    private static final long STREAM_LOW_RES = 7;
 
     private Training() {}
 
@@ -36,10 +42,20 @@ public final class Training {
     public static ImageDataset openDataset(TrainConfig config) throws IOException {
         String name = config.dataset();
         if (config.isText()) {
-            if (name.equals("shapes")) {
-                return ShapesDataset.generate(config.conditionConfig().sampleSize(), Split.TRAIN, config.seed(), SHAPES_IMAGES);
+            int size = config.conditionConfig().sampleSize();
+            int channels = config.conditionConfig().inChannels();
+            if (config.isLatent()) {
+                AutoencoderKLConfig vae = AutoencoderKLFolder.readConfig(vaeFolder(config).resolve(UNet2DFolder.CONFIG_FILE));
+                size *= vae.downsampleFactor();
+                channels = vae.inChannels();
             }
-            return CaptionedImageFolder.open(Path.of(name), config.conditionConfig().inChannels());
+            if (name.equals("shapes")) {
+                return ShapesDataset.generate(size, Split.TRAIN, config.seed(), SHAPES_IMAGES);
+            }
+            return CaptionedImageFolder.open(Path.of(name), channels);
+        }
+        if (name.equals("shapes")) {
+            return ShapesDataset.generate(config.unetConfig().sampleSize(), Split.TRAIN, config.seed(), SHAPES_IMAGES);
         }
         if (Datasets.names().contains(name.toLowerCase(java.util.Locale.ROOT))) {
             return Datasets.open(name, Split.TRAIN);
@@ -61,6 +77,34 @@ public final class Training {
                 config.randomFlip());
     }
 
+    /**
+     * What a run trains on: {@link #batches} of the images, or for a latent-diffusion run ({@link TrainConfig#isLatent()})
+     * their scaled latents under the frozen auto-encoder, loaded into {@code manager}.
+     *
+     * @throws IllegalArgumentException naming the folder or field when the auto-encoder or the data do not fit the model
+     */
+    public static TrainingData data(TrainConfig config, ImageDataset dataset, NDManager manager) throws IOException {
+        if (!config.isLatent()) {
+            return batches(config, dataset);
+        }
+        AutoencoderKL vae = AutoencoderKLFolder.load(vaeFolder(config), manager);
+        BatcherData pixels = BatcherData.of(dataset, config.batchSize(), DiffusionTrainer.streamSeed(config.seed(), STREAM_DATA, 0),
+                config.randomFlip());
+        LatentTrainingData latents = new LatentTrainingData(pixels, vae, DiffusionTrainer.streamSeed(config.seed(), STREAM_LATENT, 0));
+        if (dataset.channels() != vae.config().inChannels()) {
+            throw new IllegalArgumentException("data " + dataset.name() + " has " + dataset.channels() + "-channel images but the vae "
+                    + config.vae() + " takes " + vae.config().inChannels());
+        }
+        config.checkData(latents.name(), latents.channels(), latents.height(), latents.width(), dataset.numClasses());
+        return latents;
+    }
+
+    /** The auto-encoder folder of a latent run: {@code vae} itself, or its {@code vae/} (what train-vae writes). */
+    public static Path vaeFolder(TrainConfig config) {
+        Path dir = Path.of(config.vae());
+        return Files.isRegularFile(dir.resolve("vae").resolve(UNet2DFolder.CONFIG_FILE)) ? dir.resolve("vae") : dir;
+    }
+
     /** Images of the {@code shapes} data set a text-conditional run trains on. */
     public static final int SHAPES_IMAGES = 20_000;
 
@@ -76,7 +120,8 @@ public final class Training {
             ClipTokenizer tokenizer = ClipTokenizerFolder.load(dir.resolve("tokenizer"));
             ClipTextModel encoder = ClipTextFolder.load(dir.resolve("text_encoder"), manager);
             return new UNet2DConditionTrainable(UNet2DConditionModel.create(config.conditionConfig(), manager,
-                    DiffusionTrainer.streamSeed(config.seed(), STREAM_INIT, 0)), tokenizer, encoder, dir);
+                    DiffusionTrainer.streamSeed(config.seed(), STREAM_INIT, 0)), tokenizer, encoder, dir,
+                    config.isLatent() ? vaeFolder(config) : null);
         } catch (IOException e) {
             throw new IllegalArgumentException("text_encoder \"" + dir + "\": " + e.getMessage()
                     + " (give the folder train-clip wrote, with tokenizer/ and text_encoder/)", e);
@@ -85,6 +130,11 @@ public final class Training {
 
     /** A new model of the config: text-conditional when it names a text encoder, else the U-Net. */
     public static TrainableModel newTrainable(TrainConfig config, NDManager manager) {
+        if (config.srFactor() > 0) {
+            return new SuperResolutionTrainable(UNet2DModel.create(config.unetConfig(), manager,
+                    DiffusionTrainer.streamSeed(config.seed(), STREAM_INIT, 0)), config.srFactor(), config.srMaxNoiseLevel(),
+                    config.noiseSchedule(), DiffusionTrainer.streamSeed(config.seed(), STREAM_LOW_RES, 0));
+        }
         return config.isText() ? newTextModel(config, manager) : newModel(config, manager);
     }
 

@@ -23,12 +23,21 @@ public final class UNet2DConditionTrainable implements TrainableModel {
     private final ClipTokenizer tokenizer;
     private final ClipTextModel textEncoder;
     private final Path textEncoderDir;
+    private final Path vaeDir;
 
     /**
      * @param textEncoderDir the folder the tokenizer and encoder came from (copied into the model folder on save)
      */
     public UNet2DConditionTrainable(UNet2DConditionModel unet, ClipTokenizer tokenizer, ClipTextModel textEncoder,
             Path textEncoderDir) {
+        this(unet, tokenizer, textEncoder, textEncoderDir, null);
+    }
+
+    /**
+     * @param vaeDir a latent model's auto-encoder folder (copied into the model folder as {@code vae/} on save), or null
+     */
+    public UNet2DConditionTrainable(UNet2DConditionModel unet, ClipTokenizer tokenizer, ClipTextModel textEncoder,
+            Path textEncoderDir, Path vaeDir) {
         if (unet.config().crossAttentionDim() != textEncoder.config().hiddenSize()) {
             throw new IllegalArgumentException("model.cross_attention_dim " + unet.config().crossAttentionDim()
                     + " must equal the text encoder's hidden_size " + textEncoder.config().hiddenSize() + " (" + textEncoderDir + ")");
@@ -37,6 +46,7 @@ public final class UNet2DConditionTrainable implements TrainableModel {
         this.tokenizer = tokenizer;
         this.textEncoder = textEncoder;
         this.textEncoderDir = textEncoderDir;
+        this.vaeDir = vaeDir;
     }
 
     public UNet2DConditionModel unet() {
@@ -76,6 +86,6 @@ public final class UNet2DConditionTrainable implements TrainableModel {
 
     @Override
     public void writePipeline(ModelFolder output, List<String> classNames) throws IOException {
-        output.writeStableDiffusionIndex(textEncoderDir);
+        output.writeStableDiffusionIndex(textEncoderDir, vaeDir);
     }
 }

@@ -111,6 +111,42 @@ class ImageEditTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Masks.box(8, 8, 0, 0, 8, 8)).getMessage().contains("whole"));
     }
 
+    /**
+     * A latent text model (the diffusers fixture StableDiffusionPipeline, 16×16 RGB, 8×8×4 latents): the images are
+     * encoded, edited in latent space and decoded; inpainting puts the kept pixels back exactly.
+     */
+    @Test
+    void latentModelsEditTheirLatentsAndKeepThePixels() throws IOException {
+        Path fixture = Path.of("src/test/resources/fixtures/diffusers-t2i");
+        long[] shape = {1, 3, 16, 16};
+        float[] image = new float[3 * 16 * 16];
+        for (int i = 0; i < image.length; i++) {
+            image[i] = (float) Math.cos(i * 0.1);
+        }
+        float[] mask = Masks.named(16, 16, "left");
+        try (DiffusionPipeline pipe = DiffusionPipeline.load(fixture)) {
+            SampleRequest r = SampleRequest.of(2, 0).withSampler("ddim", 4).withPrompts(List.of("a cat"));
+            SampledImages inpainted = pipe.sample(r.withEdit(ImageEdit.blend(image, shape, mask)), SampleListener.NONE);
+            assertArrayEquals(new long[] {2, 3, 16, 16}, inpainted.shape());
+            int plane = 16 * 16;
+            boolean changed = false;
+            for (int img = 0; img < 2; img++) {
+                for (int p = 0; p < image.length; p++) {
+                    float v = inpainted.values()[img * image.length + p];
+                    if (mask[p % plane] == 0) {
+                        assertEquals(image[p], v, 0f, "kept pixel " + p);
+                    } else {
+                        changed |= Math.abs(v - image[p]) > 0.05;
+                    }
+                }
+            }
+            assertTrue(changed, "the left half is repainted");
+            SampledImages edited = pipe.sample(r.withEdit(ImageEdit.sdEdit(image, shape, 0.5)), SampleListener.NONE);
+            assertArrayEquals(new long[] {2, 3, 16, 16}, edited.shape());
+            assertEquals(2, pipe.evaluations(r.withEdit(ImageEdit.sdEdit(image, shape, 0.5))));
+        }
+    }
+
     private static double distance(float[] a, float[] b) {
         double d = 0;
         for (int i = 0; i < a.length; i++) {
