@@ -1,8 +1,8 @@
 package org.diffusion4j.nn;
 
-import org.diffusion4j.diffusion.Scalar;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import org.diffusion4j.diffusion.Scalar;
 import org.diffusion4j.nn.Layers.GroupNorm;
 import org.diffusion4j.nn.Layers.Linear;
 

@@ -82,18 +82,7 @@ public final class AutoencoderKL implements AutoCloseable {
      * record gradients (for training).
      */
     public static AutoencoderKL create(AutoencoderKLConfig config, NDManager manager, long seed) {
-        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
-        NDManager own = manager.newSubManager();
-        try {
-            return new AutoencoderKL(config, own, (name, shape, init) -> {
-                NDArray a = own.create(init.values(Math.toIntExact(shape.size()), rng), shape);
-                a.setRequiresGradient(true);
-                return a;
-            });
-        } catch (RuntimeException e) {
-            own.close();
-            throw e;
-        }
+        return ParameterFactory.trainable(manager, seed, (own, p) -> new AutoencoderKL(config, own, p));
     }
 
     /** The latent distribution of images x [N, in_channels, H, W] in [−1, 1]; no autograd. */

@@ -42,6 +42,26 @@ interface ParameterFactory {
         }
     }
 
+    /**
+     * A network built in a new sub-manager of {@code manager} with PyTorch's default initialisation drawn from a generator
+     * seeded with {@code seed}, every parameter recording gradients (for training); the sub-manager is closed if the
+     * construction fails.
+     */
+    static <M> M trainable(NDManager manager, long seed, java.util.function.BiFunction<NDManager, ParameterFactory, M> construct) {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+        NDManager own = manager.newSubManager();
+        try {
+            return construct.apply(own, (name, shape, init) -> {
+                NDArray a = own.create(init.values(Math.toIntExact(shape.size()), rng), shape);
+                a.setRequiresGradient(true);
+                return a;
+            });
+        } catch (RuntimeException e) {
+            own.close();
+            throw e;
+        }
+    }
+
     /** PyTorch's default initialisation of a parameter. */
     record Init(Kind kind, double bound) {
         enum Kind { UNIFORM, ONES, ZEROS, NORMAL }

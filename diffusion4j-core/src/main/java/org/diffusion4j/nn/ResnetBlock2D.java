@@ -1,7 +1,7 @@
 package org.diffusion4j.nn;
 
-import org.diffusion4j.diffusion.Scalar;
 import ai.djl.ndarray.NDArray;
+import org.diffusion4j.diffusion.Scalar;
 import org.diffusion4j.nn.Layers.Conv2d;
 import org.diffusion4j.nn.Layers.GroupNorm;
 import org.diffusion4j.nn.Layers.Linear;

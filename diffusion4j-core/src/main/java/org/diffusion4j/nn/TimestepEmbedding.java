@@ -1,10 +1,10 @@
 package org.diffusion4j.nn;
 
-import org.diffusion4j.diffusion.Scalar;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.diffusion4j.diffusion.Scalar;
 import org.diffusion4j.nn.Layers.Linear;
 
 /**

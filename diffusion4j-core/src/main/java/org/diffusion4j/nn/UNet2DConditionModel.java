@@ -106,18 +106,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
      * record gradients (for training).
      */
     public static UNet2DConditionModel create(UNet2DConditionConfig config, NDManager manager, long seed) {
-        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
-        NDManager own = manager.newSubManager();
-        try {
-            return new UNet2DConditionModel(config, own, (name, shape, init) -> {
-                NDArray a = own.create(init.values(Math.toIntExact(shape.size()), rng), shape);
-                a.setRequiresGradient(true);
-                return a;
-            });
-        } catch (RuntimeException e) {
-            own.close();
-            throw e;
-        }
+        return ParameterFactory.trainable(manager, seed, (own, p) -> new UNet2DConditionModel(config, own, p));
     }
 
     /** The parameter names and shapes of a configuration, without allocating anything. */

@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.diffusion4j.data.Batcher;
 import org.diffusion4j.data.CaptionedImages;
 import org.diffusion4j.nn.ClipModel;
 import org.diffusion4j.nn.ClipTokenizer;
@@ -122,15 +121,7 @@ public final class ClipTrainer {
     }
 
     static NDArray images(NDManager m, int[] rows, CaptionedImages d) {
-        int per = d.imageBytes();
-        float[] v = new float[rows.length * per];
-        byte[] px = d.pixels();
-        for (int i = 0; i < rows.length; i++) {
-            for (int j = 0; j < per; j++) {
-                v[i * per + j] = Batcher.toModelRange(px[rows[i] * per + j]);
-            }
-        }
-        return m.create(v, new Shape(rows.length, d.channels(), d.height(), d.width()));
+        return VaeTrainer.images(m, d, rows);
     }
 
     static NDArray ids(NDManager m, int[] rows, ClipTokenizer tokenizer, CaptionedImages d) {
