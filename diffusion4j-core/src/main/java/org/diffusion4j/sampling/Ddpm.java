@@ -75,11 +75,7 @@ public final class Ddpm implements Sampler {
         int n = timesteps.length;
         for (int i = from; i < n; i++) {
             try (NDManager sub = caller.newSubManager()) {
-                if (x == start) {
-                    x.tempAttach(sub); // the caller's x_T goes back to the caller when sub closes
-                } else {
-                    x.attach(sub); // our previous sample is closed with sub
-                }
+                SamplingMath.enterStep(x, start, sub);
                 int t = timesteps[i];
                 int prevT = SamplingMath.previousTimestep(timesteps, i);
                 NDArray modelOutput = denoiser.predict(x, t);

@@ -27,9 +27,7 @@ import org.diffusion4j.schedule.NoiseSchedule;
  * grid is {@link Sigmas#dpmSolver}; the network sees x_t itself at integer timesteps. One network
  * evaluation per step.
  */
-public final class DpmSolverPP implements Sampler {
-
-    private final Sigmas grid;
+public final class DpmSolverPP extends SigmaGridSampler {
     private final int solverOrder;
     private final boolean heunUpdate;
     private final boolean lowerOrderFinal;
@@ -51,11 +49,11 @@ public final class DpmSolverPP implements Sampler {
 
     private DpmSolverPP(Sigmas grid, int solverOrder, boolean heunUpdate, boolean lowerOrderFinal, boolean eulerAtFinal,
             SamplerOptions thresholding) {
+        super(grid, State.VARIANCE_PRESERVING);
         if (solverOrder != 1 && solverOrder != 2) {
             throw new IllegalArgumentException("dpm-solver++ supports solver_order 1 or 2 (2M), got " + solverOrder
                     + "; the third-order multistep variant is not implemented, use 2");
         }
-        this.grid = grid;
         this.solverOrder = solverOrder;
         this.heunUpdate = heunUpdate;
         this.lowerOrderFinal = lowerOrderFinal;
@@ -75,31 +73,6 @@ public final class DpmSolverPP implements Sampler {
     }
 
     @Override
-    public NDArray sample(Denoiser denoiser, NDArray xT, NoiseSource noise, SamplingListener listener) {
-        NDArray start = xT.mul(grid.initNoiseSigma());
-        try {
-            return sampleFrom(0, denoiser, start, noise, listener, StepHook.NONE);
-        } finally {
-            start.close();
-        }
-    }
-
-    @Override
-    public boolean edits() {
-        return true;
-    }
-
-    @Override
-    public int steps() {
-        return grid.steps();
-    }
-
-    @Override
-    public NDArray noised(NDArray x0, NDArray epsilon, int step) {
-        return grid.noisedVp(x0, epsilon, step);
-    }
-
-    @Override
     public NDArray sampleFrom(int from, Denoiser denoiser, NDArray start, NoiseSource noise, SamplingListener listener, StepHook hook) {
         NDManager manager = start.getManager();
         int n = grid.steps();
@@ -107,11 +80,7 @@ public final class DpmSolverPP implements Sampler {
         NDArray previousX0 = null;
         for (int i = from; i < n; i++) {
             try (NDManager sub = manager.newSubManager()) {
-                if (x == start) {
-                    x.tempAttach(sub); // the caller's start goes back to the caller when sub closes
-                } else {
-                    x.attach(sub);
-                }
+                SamplingMath.enterStep(x, start, sub);
                 double s = grid.sigma(i);
                 double alphaS = 1 / Math.sqrt(s * s + 1);
                 double lambdaS = -Math.log(s); // log(α/σ_vp) = −log σ in the x/√ᾱ view
@@ -158,16 +127,6 @@ public final class DpmSolverPP implements Sampler {
             previousX0.close();
         }
         return x;
-    }
-
-    /** The grid this sampler steps over. */
-    public Sigmas grid() {
-        return grid;
-    }
-
-    @Override
-    public int evaluations() {
-        return grid.steps();
     }
 
     @Override

@@ -25,9 +25,7 @@ import org.diffusion4j.schedule.NoiseSchedule;
  * the network is called at σ̂ (at the timestep {@link Sigmas#timestepOf} gives it; diffusers instead
  * calls it at t_i and only uses σ̂ in the update).
  */
-public final class Euler implements Sampler {
-
-    private final Sigmas grid;
+public final class Euler extends SigmaGridSampler {
     private final Churn churn;
 
     /** Deterministic Euler over a given σ-grid (timesteps of the network and σ's ending in 0). */
@@ -37,7 +35,7 @@ public final class Euler implements Sampler {
 
     /** Euler over a given σ-grid, with churn (Algorithm 2 of Karras et al. 2022). */
     public Euler(Sigmas grid, Churn churn) {
-        this.grid = grid;
+        super(grid, State.VARIANCE_EXPLODING);
         this.churn = churn;
     }
 
@@ -50,42 +48,13 @@ public final class Euler implements Sampler {
     }
 
     @Override
-    public NDArray sample(Denoiser denoiser, NDArray xT, NoiseSource noise, SamplingListener listener) {
-        NDArray start = xT.mul(grid.initNoiseSigma());
-        try {
-            return sampleFrom(0, denoiser, start, noise, listener, StepHook.NONE);
-        } finally {
-            start.close();
-        }
-    }
-
-    @Override
-    public boolean edits() {
-        return true;
-    }
-
-    @Override
-    public int steps() {
-        return grid.steps();
-    }
-
-    @Override
-    public NDArray noised(NDArray x0, NDArray epsilon, int step) {
-        return grid.noisedVe(x0, epsilon, step);
-    }
-
-    @Override
     public NDArray sampleFrom(int from, Denoiser denoiser, NDArray start, NoiseSource noise, SamplingListener listener, StepHook hook) {
         NDManager manager = start.getManager();
         int n = grid.steps();
         NDArray x = start;
         for (int i = from; i < n; i++) {
             try (NDManager sub = manager.newSubManager()) {
-                if (x == start) {
-                    x.tempAttach(sub); // the caller's start goes back to the caller when sub closes
-                } else {
-                    x.attach(sub);
-                }
+                SamplingMath.enterStep(x, start, sub);
                 double gamma = churn.gamma(grid.sigma(i), n);
                 double sigma = grid.sigma(i) * (1 + gamma); // σ̂
                 double t = grid.timestep(i);
@@ -113,16 +82,6 @@ public final class Euler implements Sampler {
         NDArray xt = xTilde.mul(Math.sqrt(alphaCumprod));
         NDArray out = denoiser.predict(xt, t);
         return denoiser.predictionType().predictedEpsilon(out, xt, alphaCumprod);
-    }
-
-    /** The grid this sampler steps over. */
-    public Sigmas grid() {
-        return grid;
-    }
-
-    @Override
-    public int evaluations() {
-        return grid.steps();
     }
 
     @Override

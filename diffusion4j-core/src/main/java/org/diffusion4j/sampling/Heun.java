@@ -16,9 +16,7 @@ import org.diffusion4j.schedule.NoiseSchedule;
  * grid ends at σ(0) instead of 0; the last correction then calls the network at that σ's timestep).
  * Same grid, conventions and optional churn (Algorithm 2 of Karras et al.) as {@link Euler}.
  */
-public final class Heun implements Sampler {
-
-    private final Sigmas grid;
+public final class Heun extends SigmaGridSampler {
     private final Churn churn;
 
     /** Deterministic Heun over a given σ-grid (timesteps of the network and σ's). */
@@ -28,7 +26,7 @@ public final class Heun implements Sampler {
 
     /** Heun over a given σ-grid, with churn (Algorithm 2 of Karras et al. 2022). */
     public Heun(Sigmas grid, Churn churn) {
-        this.grid = grid;
+        super(grid, State.VARIANCE_EXPLODING);
         this.churn = churn;
     }
 
@@ -38,42 +36,13 @@ public final class Heun implements Sampler {
     }
 
     @Override
-    public NDArray sample(Denoiser denoiser, NDArray xT, NoiseSource noise, SamplingListener listener) {
-        NDArray start = xT.mul(grid.initNoiseSigma());
-        try {
-            return sampleFrom(0, denoiser, start, noise, listener, StepHook.NONE);
-        } finally {
-            start.close();
-        }
-    }
-
-    @Override
-    public boolean edits() {
-        return true;
-    }
-
-    @Override
-    public int steps() {
-        return grid.steps();
-    }
-
-    @Override
-    public NDArray noised(NDArray x0, NDArray epsilon, int step) {
-        return grid.noisedVe(x0, epsilon, step);
-    }
-
-    @Override
     public NDArray sampleFrom(int from, Denoiser denoiser, NDArray start, NoiseSource noise, SamplingListener listener, StepHook hook) {
         NDManager manager = start.getManager();
         int n = grid.steps();
         NDArray x = start;
         for (int i = from; i < n; i++) {
             try (NDManager sub = manager.newSubManager()) {
-                if (x == start) {
-                    x.tempAttach(sub); // the caller's start goes back to the caller when sub closes
-                } else {
-                    x.attach(sub);
-                }
+                SamplingMath.enterStep(x, start, sub);
                 double gamma = churn.gamma(grid.sigma(i), n);
                 double sigma = grid.sigma(i) * (1 + gamma); // σ̂
                 double t = grid.timestep(i);
@@ -97,11 +66,6 @@ public final class Heun implements Sampler {
             }
         }
         return x;
-    }
-
-    /** The grid this sampler steps over. */
-    public Sigmas grid() {
-        return grid;
     }
 
     @Override

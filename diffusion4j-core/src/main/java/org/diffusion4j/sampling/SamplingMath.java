@@ -1,15 +1,29 @@
 package org.diffusion4j.sampling;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import org.diffusion4j.schedule.NoiseSchedule;
 
-/** Small pieces shared by the DDPM and DDIM samplers. */
+/** Small pieces shared by the samplers. */
 final class SamplingMath {
 
     private SamplingMath() {}
+
+    /**
+     * Puts the state {@code x} of a loop under the step's manager {@code sub}: the caller's {@code start} only
+     * temporarily (it goes back to the caller when sub closes), the loop's own previous state for good (it is
+     * closed with sub).
+     */
+    static void enterStep(NDArray x, NDArray start, NDManager sub) {
+        if (x == start) {
+            x.tempAttach(sub);
+        } else {
+            x.attach(sub);
+        }
+    }
 
     /**
      * The n sampling timesteps of {@code options} over {@code schedule}, in sampling order, checked to lie in

@@ -1,8 +1,5 @@
 package org.diffusion4j.sampling;
 
-import org.diffusion4j.diffusion.Denoiser;
-import org.diffusion4j.diffusion.NoiseSource;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +14,8 @@ import ai.djl.pytorch.jni.JniUtils;
 import java.util.Locale;
 import java.util.function.DoubleUnaryOperator;
 import java.util.function.Function;
+import org.diffusion4j.diffusion.Denoiser;
+import org.diffusion4j.diffusion.NoiseSource;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.schedule.NoiseSchedule;
 import org.diffusion4j.schedule.TimestepSpacing;
@@ -125,13 +124,7 @@ class ConvergenceOrderTest {
     }
 
     static Sigmas gridOf(Sampler s) {
-        if (s instanceof Euler e) {
-            return e.grid();
-        }
-        if (s instanceof Heun h) {
-            return h.grid();
-        }
-        return ((DpmSolverPP) s).grid();
+        return ((SigmaGridSampler) s).grid();
     }
 
     /** Least-squares slope of −log(error) against log(n) over the given points. */
