@@ -11,12 +11,15 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.diffusion4j.eval.report.EditReport.Row;
 import org.diffusion4j.eval.report.EditReport;
+import org.diffusion4j.eval.report.ShapesEditReport;
+import org.diffusion4j.io.ImageGrid;
 import org.diffusion4j.pipeline.DiffusionPipeline;
 import org.diffusion4j.pipeline.EditEvaluation;
 import org.diffusion4j.pipeline.Evaluation;
 import org.diffusion4j.pipeline.ImageEdit;
 import org.diffusion4j.pipeline.Masks;
 import org.diffusion4j.pipeline.SampleRequest;
+import org.diffusion4j.pipeline.ShapesEditEvaluation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -25,12 +28,16 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code diffusion4j eval-edit}: inpainting (RePaint with and without resampling, mask-blend) of a region of Fashion-MNIST
- * test images and SDEdit of crude versions of them over a range of strengths, scored by {@link EditEvaluation}.
+ * test images and SDEdit of crude versions of them over a range of strengths, scored by {@link EditEvaluation}; for a
+ * text model of the shapes data, replacing one object of two-object test images, scored by {@link ShapesEditEvaluation}.
  */
 @Command(name = "eval-edit", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measure inpainting and SDEdit on Fashion-MNIST test images: FD, class accuracy, distance to the input.",
+            "With a text model of the shapes data: replace one object of n two-object test images (its box is the mask, the",
+            "prompt names another colour and shape) and read the results with the shapes analyzer.",
             "",
             "  diffusion4j eval-edit --model models/fashion-mnist-ddpm-uncond -n 100 --out docs/editing",
+            "  diffusion4j eval-edit --model models/shapes-t2i -n 100 --out docs/editing/shapes",
             ""})
 final class EvalEditCommand implements Callable<Integer> {
 
@@ -60,6 +67,9 @@ final class EvalEditCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--guidance", paramLabel = "W", description = "Text models: guidance scale (default: the model's, as sample's).")
+    Double guidance;
+
     @Option(names = "--classifier", paramLabel = "DIR", description = "Feature network (default: <repo>/" + ModelLoading.DEFAULT_CLASSIFIER + ").")
     Path classifier;
 
@@ -69,6 +79,9 @@ final class EvalEditCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    /** The shapes evaluation's grid of originals, targets and results. */
+    static final String SHAPES_GRID = "shapes-replace.png";
 
     @Override
     public Integer call() throws IOException {
@@ -85,6 +98,12 @@ final class EvalEditCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         Path dir = ModelLoading.modelDir(model);
         try (NDManager manager = NDManager.newBaseManager(); DiffusionPipeline pipe = DiffusionPipeline.load(dir, manager)) {
+            if (pipe.isText()) {
+                return shapes(o, dir, pipe);
+            }
+            if (guidance != null) {
+                throw usage("--guidance is for text models; " + dir + " is not one");
+            }
             Evaluation evaluation = Evaluation.load(ModelLoading.classifierDir(classifier), manager);
             EditEvaluation e;
             try {
@@ -129,6 +148,49 @@ final class EvalEditCommand implements Callable<Integer> {
         }
         o.flush();
         return 0;
+    }
+
+    /** The shapes editing evaluation of a text model: RePaint with and without resampling and mask-blend, one table and one grid. */
+    private int shapes(PrintWriter o, Path dir, DiffusionPipeline pipe) throws IOException {
+        ShapesEditEvaluation e;
+        try {
+            e = new ShapesEditEvaluation(pipe, n, seed);
+        } catch (IllegalArgumentException ex) {
+            throw usage(ex.getMessage());
+        }
+        double w = guidance != null ? guidance : pipe.defaultGuidance();
+        SampleRequest base = SampleRequest.of(n, seed).withGuidance(w).withSampler("ddpm", steps);
+        List<ShapesEditReport.Row> rows = new ArrayList<>(List.of(e.unedited(), e.ceiling()));
+        List<float[]> columns = new ArrayList<>(List.of(e.originals(), e.targets()));
+        float[][] result = new float[1][];
+        rows.add(say(o, e.inpaint(String.format(Locale.ROOT, "RePaint, L = %d, r = %d (ddpm)", jumpLength, jumpNSample), base,
+                ImageEdit.Method.REPAINT, jumpLength, jumpNSample, result)));
+        columns.add(result[0]);
+        rows.add(say(o, e.inpaint("RePaint without resampling, r = 1 (ddpm)", base, ImageEdit.Method.REPAINT, jumpLength, 1, result)));
+        columns.add(result[0]);
+        rows.add(say(o, e.inpaint("mask-blend (ddpm)", base, ImageEdit.Method.BLEND, 0, 0, result)));
+        columns.add(result[0]);
+        String md = String.format(Locale.ROOT, "%d two-object shapes test images (seed %d), one object each replaced by another colour "
+                + "and shape (its box is the mask; the prompt names the new pair, the relation stays); model %s, %d steps, "
+                + "guidance %.1f; read by the shapes analyzer.%n%n", n, seed, dir, steps, w)
+                + ShapesEditReport.table("Replacing one object", rows);
+        JsonObject json = new JsonObject();
+        json.add("shapes_replace_one", ShapesEditReport.json(rows));
+        EditReport.write(out, md, json, List.of(), null);
+        Path grid = out.resolve(SHAPES_GRID);
+        ImageGrid.writePng(grid, ImageGrid.scale(ImageGrid.columns(columns, e.shape(), Math.min(n, 8), 1), 3));
+        o.print(md);
+        o.println("wrote " + out.resolve(EditReport.MARKDOWN) + ", " + EditReport.JSON + ", " + SHAPES_GRID
+                + " (rows: images; columns: original, target drawn, RePaint, RePaint r = 1, mask-blend)");
+        o.flush();
+        return 0;
+    }
+
+    private static ShapesEditReport.Row say(PrintWriter o, ShapesEditReport.Row r) {
+        o.printf(Locale.ROOT, "%s: both objects %.3f, with relation %.3f, still the original %.3f, kept max diff %d (%.0f s)%n", r.name(),
+                r.objects(), r.correct(), r.unchanged(), r.keptDifference(), r.seconds());
+        o.flush();
+        return r;
     }
 
     private static Row say(PrintWriter o, Row r) {

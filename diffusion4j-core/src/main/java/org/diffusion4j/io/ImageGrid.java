@@ -95,6 +95,24 @@ public final class ImageGrid {
         return img;
     }
 
+    /**
+     * A grid with one column per image set: row r shows image r of each set, for the first {@code rows} images. Every
+     * set holds NCHW images of {@code shape} = {n, c, h, w} (before/after strips of many images).
+     */
+    public static BufferedImage columns(List<float[]> sets, long[] shape, int rows, int padding) {
+        int per = (int) (shape[1] * shape[2] * shape[3]);
+        if (rows < 1 || rows > shape[0]) {
+            throw new IllegalArgumentException("rows must be in [1, " + shape[0] + "], got " + rows);
+        }
+        float[] values = new float[rows * sets.size() * per];
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < sets.size(); j++) {
+                System.arraycopy(sets.get(j), r * per, values, (r * sets.size() + j) * per, per);
+            }
+        }
+        return grid(values, new long[] {(long) rows * sets.size(), shape[1], shape[2], shape[3]}, sets.size(), padding);
+    }
+
     /** Image {@code index} of an NCHW array, as a picture of its own. */
     public static BufferedImage image(float[] values, long[] shape, int index) {
         long[] s = nchw(shape);
