@@ -85,6 +85,11 @@ final class TrainCommand implements Callable<Integer> {
             description = "Text-conditional configs (shapes-t2i): the folder train-clip wrote (tokenizer/, text_encoder/), kept frozen.")
     Path textEncoder;
 
+    @Option(names = "--text-encoder-training", paramLabel = "MODE",
+            description = "Text-conditional configs: frozen (default: the --text-encoder as it is), joint (its architecture from random "
+                    + "weights, trained with the U-Net) or bag_of_words (token embeddings only, trained with the U-Net).")
+    String textEncoderTraining;
+
     @Option(names = "--vae", paramLabel = "DIR",
             description = "Latent diffusion (shapes-ldm): the folder train-vae wrote; the U-Net learns scaling_factor * its latents.")
     Path vae;
@@ -206,6 +211,13 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (vae != null) {
             b.set(TrainConfig.Key.VAE, vae.toString());
+        }
+        if (textEncoderTraining != null) {
+            try {
+                b.set(TrainConfig.Key.TEXT_ENCODER_TRAINING, TrainConfig.TextEncoderTraining.parse(textEncoderTraining));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--text-encoder-training " + textEncoderTraining + ": " + e.getMessage());
+            }
         }
         return b.build();
     }

@@ -1,5 +1,6 @@
 package org.diffusion4j.diffusers;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -77,9 +78,13 @@ public final class ClipTextFolder {
 
     /** Writes {@code config.json} and {@code model.safetensors} as transformers' save_pretrained (weights first). */
     public static void save(ClipTextModel model, Path dir) throws IOException {
+        save(model.config(), model.parameters(), dir);
+    }
+
+    /** Writes {@code weights} (named {@code text_model.*}) and a {@code config.json} of {@code c}, as {@link #save(ClipTextModel, Path)}. */
+    public static void save(ClipTextConfig c, Map<String, NDArray> weights, Path dir) throws IOException {
         Files.createDirectories(dir);
-        SafeTensors.write(dir.resolve(WEIGHTS_FILE), model.parameters(), Map.of("format", "pt"));
-        ClipTextConfig c = model.config();
+        SafeTensors.write(dir.resolve(WEIGHTS_FILE), weights, Map.of("format", "pt"));
         AtomicFiles.writeString(dir.resolve(CONFIG_FILE), "{\n  \"architectures\": [\"CLIPTextModel\"],\n"
                 + "  \"bos_token_id\": 0,\n  \"eos_token_id\": " + c.eosTokenId() + ",\n  \"hidden_act\": \"" + c.hiddenAct() + "\",\n"
                 + "  \"hidden_size\": " + c.hiddenSize() + ",\n  \"intermediate_size\": " + c.intermediateSize() + ",\n"

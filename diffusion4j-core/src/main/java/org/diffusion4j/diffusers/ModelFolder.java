@@ -239,7 +239,15 @@ public final class ModelFolder {
 
     /** As {@link #writeStableDiffusionIndex(Path)}, with {@code vaeDir} (an AutoencoderKL folder, or null) copied as {@code vae/}. */
     public void writeStableDiffusionIndex(Path textEncoderDir, Path vaeDir) throws IOException {
-        for (String part : new String[] {"tokenizer", "text_encoder"}) {
+        writeStableDiffusionIndex(textEncoderDir, vaeDir, true);
+    }
+
+    /**
+     * As {@link #writeStableDiffusionIndex(Path, Path)}; {@code copyEncoder} false copies only the tokenizer (the encoder was
+     * trained with the U-Net and written already).
+     */
+    public void writeStableDiffusionIndex(Path textEncoderDir, Path vaeDir, boolean copyEncoder) throws IOException {
+        for (String part : copyEncoder ? new String[] {"tokenizer", "text_encoder"} : new String[] {"tokenizer"}) {
             Path from = textEncoderDir.resolve(part);
             if (!Files.isDirectory(from)) {
                 throw new CheckpointException(from + ": missing; the text encoder folder must hold tokenizer/ and text_encoder/ "

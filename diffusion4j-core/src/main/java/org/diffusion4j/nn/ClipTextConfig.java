@@ -23,7 +23,7 @@ public record ClipTextConfig(int vocabSize, int hiddenSize, int intermediateSize
         positive("vocab_size", vocabSize, 1 << 20);
         positive("hidden_size", hiddenSize, 1 << 14);
         positive("intermediate_size", intermediateSize, 1 << 16);
-        positive("num_hidden_layers", numHiddenLayers, 256);
+        inRange("num_hidden_layers", numHiddenLayers, 0, 256); // 0: embeddings and the final LayerNorm (a bag of words)
         positive("num_attention_heads", numAttentionHeads, 1024);
         positive("max_position_embeddings", maxPositionEmbeddings, 1 << 16);
         if (hiddenSize % numAttentionHeads != 0) {
@@ -39,9 +39,19 @@ public record ClipTextConfig(int vocabSize, int hiddenSize, int intermediateSize
     }
 
     private static void positive(String field, int v, int max) {
-        if (v < 1 || v > max) {
-            throw new IllegalArgumentException("field \"" + field + "\" = " + v + " must be in [1, " + max + "]");
+        inRange(field, v, 1, max);
+    }
+
+    private static void inRange(String field, int v, int min, int max) {
+        if (v < min || v > max) {
+            throw new IllegalArgumentException("field \"" + field + "\" = " + v + " must be in [" + min + ", " + max + "]");
         }
+    }
+
+    /** This configuration with {@code layers} transformer blocks. */
+    public ClipTextConfig withLayers(int layers) {
+        return new ClipTextConfig(vocabSize, hiddenSize, intermediateSize, layers, numAttentionHeads, maxPositionEmbeddings, layerNormEps,
+                hiddenAct, eosTokenId);
     }
 
     /** The width of one attention head. */

@@ -445,7 +445,7 @@ public final class DiffusionTrainer {
                 config.seed(), skippedSteps, consecutiveBadSteps, elapsedSeconds(sessionStart));
         Path dir = Checkpointing.of(output).write(step,
                 d -> TrainingCheckpoint.write(d, state, config, parameters, ema, optimizer));
-        output.writeUnet(model.configJson(), ema.weights());
+        model.writeWeights(output, ema.weights());
         output.writeSchedulerConfig(config.schedulerConfigJson());
         model.writePipeline(output, data.classNames());
         lastCheckpointStep = step;

@@ -70,6 +70,36 @@ public final class TrainConfig {
     /** The names of the shipped presets ({@code presets/<name>.json} next to this class). */
     public static final List<String> PRESETS = List.of("tiny", "fashion-mnist", "fashion-mnist-cond", "shapes-t2i", "shapes-ldm");
 
+    /** How a text-conditional run treats its text encoder (the ablation of the text-to-image issue). */
+    public enum TextEncoderTraining {
+        /** The encoder of {@code text_encoder}, trained contrastively beforehand, fixed (Imagen, Stable Diffusion). */
+        FROZEN("frozen"),
+        /** The same architecture from random weights, trained with the U-Net by the diffusion loss alone. */
+        JOINT("joint"),
+        /** Token embeddings only (no position, no attention: a bag of words), trained with the U-Net. */
+        BAG_OF_WORDS("bag_of_words");
+
+        private final String jsonName;
+
+        TextEncoderTraining(String jsonName) {
+            this.jsonName = jsonName;
+        }
+
+        public String jsonName() {
+            return jsonName;
+        }
+
+        /** The mode named {@code s} (case-insensitive). */
+        public static TextEncoderTraining parse(String s) {
+            for (TextEncoderTraining t : values()) {
+                if (t.jsonName.equals(s.toLowerCase(Locale.ROOT))) {
+                    return t;
+                }
+            }
+            throw new IllegalArgumentException("use frozen, joint or bag_of_words");
+        }
+    }
+
     /** How the per-sample loss is weighted. */
     public enum LossWeighting {
         /** L_simple (Eq. 14 of Ho et al. 2020): every t weighted 1 for the chosen target. */
@@ -109,6 +139,8 @@ public final class TrainConfig {
                 v -> new JsonPrimitive(((PredictionType) v).diffusersName()));
         static final Type WEIGHTING = new Type((f, k) -> f.named(k.json, k.fallback, LossWeighting::parse),
                 v -> new JsonPrimitive(((LossWeighting) v).jsonName()));
+        static final Type TEXT_TRAINING = new Type((f, k) -> f.named(k.json, k.fallback, TextEncoderTraining::parse),
+                v -> new JsonPrimitive(((TextEncoderTraining) v).jsonName()));
         static final Type SCHEDULE = new Type((f, k) -> f.named(k.json, k.fallback, BetaSchedule::parse),
                 v -> new JsonPrimitive(((BetaSchedule) v).diffusersName()));
     }
@@ -144,6 +176,8 @@ public final class TrainConfig {
         MAX_CONSECUTIVE_BAD_STEPS("max_consecutive_bad_steps", Type.INT, 10, v -> (int) v >= 1, "must be >= 1"),
         /** Written only when set, so the configs of image models read and write as before the key existed. */
         TEXT_ENCODER("text_encoder", Type.STRING, "", v -> true, "", true),
+        /** frozen (default), joint or bag_of_words: see {@link TextEncoderTraining}; written only when not frozen. */
+        TEXT_ENCODER_TRAINING("text_encoder_training", Type.TEXT_TRAINING, TextEncoderTraining.FROZEN, v -> true, "", true),
         /** Latent diffusion: the train-vae output (or a diffusers AutoencoderKL folder) whose scaled latents the U-Net learns. */
         VAE("vae", Type.STRING, "", v -> true, "", true),
         /** A cascade's super-resolution stage: the factor its condition is smaller by (0: not one). */
@@ -393,6 +427,11 @@ public final class TrainConfig {
     /** The folder with {@code tokenizer/} and {@code text_encoder/} of a text-conditional run ("" otherwise). */
     public String textEncoder() {
         return (String) get(Key.TEXT_ENCODER);
+    }
+
+    /** How the text encoder is treated: frozen, or trained with the U-Net (the ablation's arms). */
+    public TextEncoderTraining textEncoderTraining() {
+        return (TextEncoderTraining) get(Key.TEXT_ENCODER_TRAINING);
     }
 
     /** The frozen auto-encoder folder of a latent-diffusion run ("" for pixel diffusion). */
@@ -663,6 +702,10 @@ public final class TrainConfig {
             if (!((String) values[Key.VAE.ordinal()]).isEmpty() && !text) {
                 throw bad("vae", values[Key.VAE.ordinal()], "latent diffusion is trained text-conditionally here (a StableDiffusionPipeline); "
                         + "set text_encoder too, or remove vae");
+            }
+            if (values[Key.TEXT_ENCODER_TRAINING.ordinal()] != TextEncoderTraining.FROZEN && !text) {
+                throw bad("text_encoder_training", ((TextEncoderTraining) values[Key.TEXT_ENCODER_TRAINING.ordinal()]).jsonName(),
+                        "is for text-conditional runs; set text_encoder (its tokenizer and the encoder's architecture are used)");
             }
             JsonFields modelFields = JsonFields.of(model, source + ", object \"model\"");
             UNet2DConfig unet = text ? null : UNet2DConfigJson.fromJson(modelFields);

@@ -52,6 +52,11 @@ public interface TrainableModel {
         throw new UnsupportedOperationException("the model does not take an image");
     }
 
+    /** Writes the (EMA) {@code weights}, named as {@link #parameters()}, as the model folder's {@code unet/}. */
+    default void writeWeights(org.diffusion4j.diffusers.ModelFolder output, Map<String, NDArray> weights) throws java.io.IOException {
+        output.writeUnet(configJson(), weights);
+    }
+
     /** The text of {@code unet/config.json} describing this model. */
     String configJson();
 

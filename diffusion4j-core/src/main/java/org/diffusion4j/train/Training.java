@@ -1,9 +1,11 @@
 package org.diffusion4j.train;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 import org.diffusion4j.data.CaptionedImageFolder;
 import org.diffusion4j.data.Datasets;
 import org.diffusion4j.data.ImageDataset;
@@ -16,6 +18,7 @@ import org.diffusion4j.diffusers.ClipTokenizerFolder;
 import org.diffusion4j.diffusers.UNet2DFolder;
 import org.diffusion4j.nn.AutoencoderKL;
 import org.diffusion4j.nn.AutoencoderKLConfig;
+import org.diffusion4j.nn.ClipTextConfig;
 import org.diffusion4j.nn.ClipTextModel;
 import org.diffusion4j.nn.ClipTokenizer;
 import org.diffusion4j.nn.UNet2DConditionModel;
@@ -119,13 +122,34 @@ public final class Training {
         try {
             ClipTokenizer tokenizer = ClipTokenizerFolder.load(dir.resolve("tokenizer"));
             ClipTextModel encoder = ClipTextFolder.load(dir.resolve("text_encoder"), manager);
-            return new UNet2DConditionTrainable(UNet2DConditionModel.create(config.conditionConfig(), manager,
+            UNet2DConditionTrainable model = new UNet2DConditionTrainable(UNet2DConditionModel.create(config.conditionConfig(), manager,
                     DiffusionTrainer.streamSeed(config.seed(), STREAM_INIT, 0)), tokenizer, encoder, dir,
                     config.isLatent() ? vaeFolder(config) : null);
+            return switch (config.textEncoderTraining()) {
+                case FROZEN -> model;
+                case JOINT -> model.withTrainedEncoder(ClipTextModel.create(encoder.config(), manager,
+                        DiffusionTrainer.streamSeed(config.seed(), STREAM_INIT, 1)), Set.of());
+                case BAG_OF_WORDS -> model.withTrainedEncoder(bagOfWords(encoder.config(), manager, config.seed()), Set.of(POSITIONS));
+            };
         } catch (IOException e) {
             throw new IllegalArgumentException("text_encoder \"" + dir + "\": " + e.getMessage()
                     + " (give the folder train-clip wrote, with tokenizer/ and text_encoder/)", e);
         }
+    }
+
+    /** The position embedding of a CLIP text model: zero and fixed in a bag of words. */
+    static final String POSITIONS = ClipTextModel.PREFIX + "embeddings.position_embedding.weight";
+
+    /**
+     * A bag-of-words text encoder in CLIPTextModel's form: no transformer layers and a zero, fixed position embedding, so
+     * each token's output is LayerNorm(its embedding) — the context the U-Net attends to is the set of the caption's
+     * words, without their order. Random weights (PyTorch's initialisation) from (seed, the init stream, 1).
+     */
+    static ClipTextModel bagOfWords(ClipTextConfig like, NDManager manager, long seed) {
+        ClipTextModel m = ClipTextModel.create(like.withLayers(0), manager, DiffusionTrainer.streamSeed(seed, STREAM_INIT, 1));
+        NDArray positions = m.parameters().get(POSITIONS);
+        positions.set(java.nio.FloatBuffer.wrap(new float[Math.toIntExact(positions.size())]));
+        return m;
     }
 
     /** A new model of the config: text-conditional when it names a text encoder, else the U-Net. */

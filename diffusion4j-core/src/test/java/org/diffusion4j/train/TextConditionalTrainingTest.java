@@ -2,6 +2,7 @@ package org.diffusion4j.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,7 +49,10 @@ class TextConditionalTrainingTest {
     }
 
     private DiffusionTrainer trainer(NDManager m, Path out) {
-        TrainConfig c = config();
+        return trainer(m, out, config());
+    }
+
+    private DiffusionTrainer trainer(NDManager m, Path out, TrainConfig c) {
         ShapesDataset data = ShapesDataset.generate(16, Split.TRAIN, 0, 64);
         return DiffusionTrainer.builder(c, Training.newTrainable(c, m), BatcherData.of(data, c.batchSize(), 1, false))
                 .optOutput(new ModelFolder(out)).build();
@@ -88,6 +92,73 @@ class TextConditionalTrainingTest {
             assertEquals(44, scores.images());
             assertTrue(scores.oneObject() >= 0 && scores.oneObject() <= 1 && scores.heldOut() >= 0, scores.toString());
         }
+    }
+
+    static TrainConfig withEncoderTraining(String mode) {
+        return TrainConfig.parse(config().toJson().replace("\"random_flip\": false", "\"random_flip\": false, \"text_encoder_training\": \""
+                + mode + "\""), "t2i-" + mode);
+    }
+
+    /**
+     * The ablation's arms: the encoder's architecture from random weights trained with the U-Net (joint), and a bag of words
+     * (no layers, zero fixed positions). Both train by the diffusion loss — the encoder's weights move — resume exactly
+     * (they are in the checkpoint) and are saved as the folder's text_encoder/, which the front door reads.
+     */
+    @Test
+    void aJointOrBagOfWordsEncoderTrainsWithTheUNetAndIsSavedWithIt() throws IOException {
+        for (String mode : List.of("joint", "bag_of_words")) {
+            TrainConfig c = withEncoderTraining(mode);
+            assertTrue(c.toJson().contains("\"text_encoder_training\": \"" + mode + "\""), "the mode is part of the run's config");
+            String token = "text_model.embeddings.token_embedding.weight";
+            float[] straight;
+            float[] initial;
+            try (NDManager m = NDManager.newBaseManager()) {
+                DiffusionTrainer t = trainer(m, dir.resolve(mode + "-a"), c);
+                initial = t.model().parameters().get(token).toFloatArray();
+                t.train(6, null);
+                straight = t.model().parameters().get(token).toFloatArray();
+            }
+            assertFalse(java.util.Arrays.equals(initial, straight), mode + ": the encoder trains");
+            try (NDManager m = NDManager.newBaseManager()) {
+                trainer(m, dir.resolve(mode + "-b"), c).train(3, null);
+            }
+            try (NDManager m = NDManager.newBaseManager()) {
+                DiffusionTrainer t = trainer(m, dir.resolve(mode + "-b"), c);
+                assertTrue(t.resume());
+                t.train(6, null);
+                assertArrayEquals(straight, t.model().parameters().get(token).toFloatArray(), mode + ": resume is exact");
+            }
+            Path folder = dir.resolve(mode + "-a");
+            String saved = Files.readString(folder.resolve("text_encoder/config.json"));
+            assertTrue(saved.contains("\"num_hidden_layers\": " + (mode.equals("joint") ? 2 : 0)), saved);
+            try (NDManager m = NDManager.newBaseManager();
+                    org.diffusion4j.nn.ClipTextModel encoder = org.diffusion4j.diffusers.ClipTextFolder.load(folder.resolve("text_encoder"), m);
+                    org.diffusion4j.nn.ClipTextModel fixture = org.diffusion4j.diffusers.ClipTextFolder.load(ENCODER.resolve("text_encoder"), m)) {
+                assertFalse(java.util.Arrays.equals(fixture.parameters().get(token).toFloatArray(),
+                        encoder.parameters().get(token).toFloatArray()), "not the given encoder's weights");
+                float[] positions = encoder.parameters().get("text_model.embeddings.position_embedding.weight").toFloatArray();
+                if (mode.equals("bag_of_words")) {
+                    for (float p : positions) {
+                        assertEquals(0f, p, "a bag of words has no positions");
+                    }
+                }
+            }
+            try (DiffusionPipeline pipe = DiffusionPipeline.load(folder)) {
+                SampledImages images = pipe.sample(SampleRequest.of(2, 0).withSampler("ddim", 2).withPrompts(List.of("a red circle")),
+                        SampleListener.NONE);
+                assertArrayEquals(new long[] {2, 3, 16, 16}, images.shape());
+            }
+        }
+    }
+
+    @Test
+    void anEncoderTrainingModeWithoutTextIsRefused() {
+        String json = "{\"model\": {\"sample_size\": 8, \"block_out_channels\": [8], \"layers_per_block\": 1, \"down_block_types\": "
+                + "[\"DownBlock2D\"], \"up_block_types\": [\"UpBlock2D\"], \"norm_num_groups\": 4}, \"text_encoder_training\": \"joint\"}";
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainConfig.parse(json, "t"));
+        assertTrue(e.getMessage().contains("text_encoder_training") && e.getMessage().contains("set text_encoder"), e.getMessage());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> withEncoderTraining("thawed"));
+        assertTrue(bad.getMessage().contains("frozen, joint or bag_of_words"), bad.getMessage());
     }
 
     @Test
