@@ -22,6 +22,7 @@ import org.diffusion4j.pipeline.DiffusionPipeline;
 import org.diffusion4j.pipeline.ModelClasses;
 import org.diffusion4j.pipeline.SampleRequest;
 import org.diffusion4j.pipeline.SampledImages;
+import org.diffusion4j.pipeline.SuperResolution;
 import org.diffusion4j.sampling.Sampler;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -127,6 +128,18 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--scale", paramLabel = "K", description = "Upscale the grid and GIF by K (default: 2 for images of 32 px or less, else 1).")
     Integer scale;
 
+    @Option(names = "--upscale", paramLabel = "DIR",
+            description = "A cascade (CDM, Imagen): enlarge every image with this super-resolution model (train with sr_factor), "
+                    + "with the same sampler and seed.")
+    Path upscale;
+
+    @Option(names = "--upscale-steps", paramLabel = "N", description = "Steps of the super-resolution stage (default: --steps).")
+    Integer upscaleSteps;
+
+    @Option(names = "--upscale-noise-level", paramLabel = "S",
+            description = "Conditioning augmentation of the small images, -1 for none (default: half the stage's largest training level).")
+    Integer upscaleNoiseLevel;
+
     @Option(names = "--no-progress", description = "Do not show the progress bar.")
     boolean noProgress;
 
@@ -175,12 +188,18 @@ final class SampleCommand implements Callable<Integer> {
             long start = System.nanoTime();
             SampledImages images = pipeline.sample(request, xT, progress().listener(trajectory));
             double seconds = (System.nanoTime() - start) / 1e9;
+            SampledImages base = images;
+            images = upscaled(images, manager, o);
             long[] shape = images.shape();
             writeOutputs(manager, images.values(), shape, trajectory, layout, rowLabels(classes, labels, layout, n));
+            shape = base.shape();
             o.printf(Locale.ROOT, "%d images %dx%d from %s with %s (%d steps, %d network evaluations per image), seed %d, in %.1f s (%.2f images/s)%n",
-                    n, shape[3], shape[2], dir, s.name(), images.steps(), s.evaluations(), seed, seconds, n / seconds);
+                    n, shape[3], shape[2], dir, s.name(), base.steps(), s.evaluations(), seed, seconds, n / seconds);
+            if (upscaleLine != null) {
+                o.println(upscaleLine);
+            }
             if (requested != null) {
-                o.println(conditionLine(classes, requested, layout, images.condition()));
+                o.println(conditionLine(classes, requested, layout, base.condition()));
             }
             for (String f : written) {
                 o.println("wrote " + f);
@@ -257,10 +276,16 @@ final class SampleCommand implements Callable<Integer> {
         long start = System.nanoTime();
         SampledImages images = pipeline.sample(request, xT, progress().listener(t));
         double seconds = (System.nanoTime() - start) / 1e9;
+        SampledImages base = images;
+        images = upscaled(images, manager, o);
         long[] shape = images.shape();
         writeOutputs(manager, images.values(), shape, t, layout, layout.byRow() && !noRowLabels ? prompts : null);
+        shape = base.shape();
         o.printf(Locale.ROOT, "%d images %dx%d from %s with %s (%d steps, %d network evaluations per image), seed %d, in %.1f s (%.2f images/s)%n",
-                n, shape[3], shape[2], dir, s.name(), images.steps(), s.evaluations(), seed, seconds, n / seconds);
+                n, shape[3], shape[2], dir, s.name(), base.steps(), s.evaluations(), seed, seconds, n / seconds);
+        if (upscaleLine != null) {
+            o.println(upscaleLine);
+        }
         o.printf(Locale.ROOT, "prompts: %s; negative prompt \"%s\"; guidance w = %s (eps(neg) + w (eps(text) - eps(neg)), both in one batch)%n",
                 prompts, negativePrompt == null ? "" : negativePrompt, w == null ? "7.5 (the default)" : w.toString());
         for (String f : written) {
@@ -268,7 +293,39 @@ final class SampleCommand implements Callable<Integer> {
         }
     }
 
+    private String upscaleLine;
+
+    /** With --upscale, the images enlarged by the super-resolution stage (image i from image i, noise from --seed); else them. */
+    private SampledImages upscaled(SampledImages base, NDManager manager, PrintWriter o) throws IOException {
+        if (upscale == null) {
+            return base;
+        }
+        try (DiffusionPipeline sr = DiffusionPipeline.load(upscale, manager)) {
+            SuperResolution stage = sr.superResolution();
+            if (stage == null) {
+                throw usage("--upscale " + upscale + " is not a super-resolution model (train one with a config that sets sr_factor)");
+            }
+            int level = upscaleNoiseLevel != null ? upscaleNoiseLevel : stage.maxNoiseLevel() / 2;
+            SampleRequest r = new SampleRequest(base.count(), seed, choice.sampler, upscaleSteps != null ? upscaleSteps : choice.steps,
+                    overrides::apply, null, null, batch);
+            long start = System.nanoTime();
+            SampledImages big;
+            try {
+                big = sr.upscale(base.values(), base.shape(), level, r, progress().listener(null));
+            } catch (IllegalArgumentException e) {
+                throw usage("--upscale " + upscale + ": " + e.getMessage().replace("--image: ", "").replace("--noise-level", "--upscale-noise-level"));
+            }
+            long[] shape = big.shape();
+            upscaleLine = String.format(Locale.ROOT, "upscaled to %dx%d by %s (%s, %d steps, input noise level %d) in %.1f s", shape[3], shape[2], upscale,
+                    big.sampler().name(), big.steps(), level, (System.nanoTime() - start) / 1e9);
+            return big;
+        }
+    }
+
     private void validateCounts() {
+        if (upscale != null && trajectory != null) {
+            throw usage("--trajectory shows one model's steps; leave it out with --upscale");
+        }
         if (numImages != null && numImages < 1) {
             throw usage("-n must be at least 1, got " + numImages);
         }

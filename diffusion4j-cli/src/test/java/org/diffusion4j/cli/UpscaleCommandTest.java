@@ -48,4 +48,42 @@ class UpscaleCommandTest {
         Cli sample = Cli.run("sample", "--model", model.toString(), "-n", "1", "--no-progress", "--out", dir.resolve("s.png").toString());
         assertTrue(sample.exitCode() != 0 && sample.err().contains("super-resolution model"), sample.err());
     }
+
+    /**
+     * The cascade from a prompt: {@code sample --upscale} enlarges each image of a text model (the diffusers-made 16×16
+     * StableDiffusionPipeline) with a 16 → 32 stage; the result does not depend on the batch (beyond rounding), and a stage of another size or
+     * channel count is refused naming --upscale.
+     */
+    @Test
+    void sampleUpscaleRunsTheCascadeFromAPrompt() throws Exception {
+        Path config = dir.resolve("sr32.json");
+        Files.writeString(config, "{\"model\": {\"_class_name\": \"UNet2DModel\", \"sample_size\": 32, \"in_channels\": 6,"
+                + " \"out_channels\": 3, \"block_out_channels\": [4, 8], \"layers_per_block\": 1, \"down_block_types\": [\"DownBlock2D\","
+                + " \"DownBlock2D\"], \"up_block_types\": [\"UpBlock2D\", \"UpBlock2D\"], \"norm_num_groups\": 4, \"num_class_embeds\": 100},"
+                + " \"dataset\": \"shapes\", \"batch_size\": 2, \"num_train_timesteps\": 100, \"sr_factor\": 2, \"sr_max_noise_level\": 20,"
+                + " \"checkpoint_every\": 1, \"log_every\": 1}");
+        Path sr = dir.resolve("sr32");
+        Cli t = Cli.run("train", "--config", config.toString(), "--out", sr.toString(), "--steps", "1", "--no-progress");
+        assertEquals(0, t.exitCode(), t.err());
+        String text = TextSampleCommandTest.folder().toString();
+        Path raw = dir.resolve("cascade.npy");
+        Cli r = Cli.run("sample", "--model", text, "--prompt", "a red circle", "-n", "3", "--steps", "2", "--upscale", sr.toString(),
+                "--upscale-steps", "3", "--no-progress", "--out", dir.resolve("c.png").toString(), "--out-raw", raw.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(List.of(3L, 3L, 32L, 32L), java.util.Arrays.stream(org.diffusion4j.io.Npy.read(raw).shape()).boxed().toList());
+        assertTrue(r.out().contains("3 images 16x16") && r.out().contains("upscaled to 32x32") && r.out().contains("3 steps")
+                && r.out().contains("noise level 10"), r.out());
+        Path again = dir.resolve("again.npy");
+        assertEquals(0, Cli.run("sample", "--model", text, "--prompt", "a red circle", "-n", "3", "--steps", "2", "--upscale", sr.toString(),
+                "--upscale-steps", "3", "--batch", "2", "--no-progress", "--out-raw", again.toString()).exitCode());
+        float[] a = org.diffusion4j.io.Npy.read(raw).floats();
+        float[] b = org.diffusion4j.io.Npy.read(again).floats();
+        for (int i = 0; i < a.length; i++) { // image i depends on image i and the seed only; kernels round other batch sizes by ulps
+            assertEquals(a[i], b[i], 1e-4, "the batch changes nothing but rounding, at " + i);
+        }
+        Cli gray = Cli.run("sample", "--model", QualityFixtures.tinyConditionalModel(dir, "g", 16, List.of("a", "b"), 3, 10).toString(),
+                "-n", "1", "--steps", "2", "--upscale", sr.toString(), "--no-progress", "--out", dir.resolve("g.png").toString());
+        assertTrue(gray.exitCode() == 2 && gray.err().contains("--upscale " + sr) && gray.err().contains("upscales 3x16x16"), gray.err());
+        assertFalse(gray.err().contains("\tat "));
+    }
 }
