@@ -68,7 +68,8 @@ import org.diffusion4j.schedule.NoiseSchedule;
 public final class TrainConfig {
 
     /** The names of the shipped presets ({@code presets/<name>.json} next to this class). */
-    public static final List<String> PRESETS = List.of("tiny", "fashion-mnist", "fashion-mnist-cond", "shapes-t2i", "shapes-ldm");
+    public static final List<String> PRESETS = List.of("tiny", "fashion-mnist", "fashion-mnist-cond", "shapes-t2i", "shapes-ldm", "shapes-t2i-64",
+            "shapes-sr");
 
     /** How a text-conditional run treats its text encoder (the ablation of the text-to-image issue). */
     public enum TextEncoderTraining {

@@ -265,4 +265,21 @@ class TrainConfigTest {
         assertEquals(0.1, again.remove("p_uncond").getAsDouble(), 0.0);
         assertEquals(raw, again);
     }
+
+    /** The presets of the decoder comparison at 64×64: pixel diffusion with text, and the cascade's 32 → 64 stage. */
+    @Test
+    void theSixtyFourPixelPresetsDescribeTheComparisonsModels() {
+        for (String name : TrainConfig.PRESETS) {
+            assertTrue(TrainConfig.preset(name).toJson().contains("\"model\""), name);
+        }
+        TrainConfig pixel = TrainConfig.preset("shapes-t2i-64");
+        assertTrue(pixel.isText() && pixel.conditionConfig().sampleSize() == 64, pixel.toJson());
+        TrainConfig sr = TrainConfig.preset("shapes-sr");
+        assertEquals(2, sr.srFactor());
+        assertEquals(64, sr.unetConfig().sampleSize());
+        assertEquals(6, sr.unetConfig().inChannels(), "x_t and the upsampled 32x32 image");
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            assertTrue(Training.newTrainable(sr, m).isImageConditional(), "its num_class_embeds covers every augmentation level");
+        }
+    }
 }
