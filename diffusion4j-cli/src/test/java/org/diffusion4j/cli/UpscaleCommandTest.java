@@ -19,14 +19,20 @@ class UpscaleCommandTest {
     @TempDir
     Path dir;
 
-    @Test
-    void trainsAStageAndUpscalesAPng() throws Exception {
-        Path config = dir.resolve("sr.json");
-        Files.writeString(config, "{\"model\": {\"_class_name\": \"UNet2DModel\", \"sample_size\": 16, \"in_channels\": 6,"
+    /** A tiny RGB super-resolution stage (factor 2, augmentation up to level 20 of 100) of side {@code size}. */
+    private Path srConfig(int size, int checkpointEvery) throws java.io.IOException {
+        Path config = dir.resolve("sr" + size + ".json");
+        Files.writeString(config, "{\"model\": {\"_class_name\": \"UNet2DModel\", \"sample_size\": " + size + ", \"in_channels\": 6,"
                 + " \"out_channels\": 3, \"block_out_channels\": [4, 8], \"layers_per_block\": 1, \"down_block_types\": [\"DownBlock2D\","
                 + " \"DownBlock2D\"], \"up_block_types\": [\"UpBlock2D\", \"UpBlock2D\"], \"norm_num_groups\": 4, \"num_class_embeds\": 100},"
                 + " \"dataset\": \"shapes\", \"batch_size\": 2, \"num_train_timesteps\": 100, \"sr_factor\": 2, \"sr_max_noise_level\": 20,"
-                + " \"checkpoint_every\": 2, \"log_every\": 1}");
+                + " \"checkpoint_every\": " + checkpointEvery + ", \"log_every\": 1}");
+        return config;
+    }
+
+    @Test
+    void trainsAStageAndUpscalesAPng() throws Exception {
+        Path config = srConfig(16, 2);
         Path model = dir.resolve("sr");
         Cli t = Cli.run("train", "--config", config.toString(), "--out", model.toString(), "--steps", "2", "--no-progress");
         assertEquals(0, t.exitCode(), t.err());
@@ -56,12 +62,7 @@ class UpscaleCommandTest {
      */
     @Test
     void sampleUpscaleRunsTheCascadeFromAPrompt() throws Exception {
-        Path config = dir.resolve("sr32.json");
-        Files.writeString(config, "{\"model\": {\"_class_name\": \"UNet2DModel\", \"sample_size\": 32, \"in_channels\": 6,"
-                + " \"out_channels\": 3, \"block_out_channels\": [4, 8], \"layers_per_block\": 1, \"down_block_types\": [\"DownBlock2D\","
-                + " \"DownBlock2D\"], \"up_block_types\": [\"UpBlock2D\", \"UpBlock2D\"], \"norm_num_groups\": 4, \"num_class_embeds\": 100},"
-                + " \"dataset\": \"shapes\", \"batch_size\": 2, \"num_train_timesteps\": 100, \"sr_factor\": 2, \"sr_max_noise_level\": 20,"
-                + " \"checkpoint_every\": 1, \"log_every\": 1}");
+        Path config = srConfig(32, 1);
         Path sr = dir.resolve("sr32");
         Cli t = Cli.run("train", "--config", config.toString(), "--out", sr.toString(), "--steps", "1", "--no-progress");
         assertEquals(0, t.exitCode(), t.err());
