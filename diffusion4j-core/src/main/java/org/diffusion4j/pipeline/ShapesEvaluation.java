@@ -64,13 +64,7 @@ public final class ShapesEvaluation {
                     + " images; the shapes analyzer reads square RGB images");
         }
         int s = (int) shape[1];
-        List<String> prompts = Shapes.evaluationPrompts(twoObjectPrompts);
-        List<String> perImage = new ArrayList<>();
-        for (String p : prompts) {
-            for (int i = 0; i < perPrompt; i++) {
-                perImage.add(p);
-            }
-        }
+        List<String> perImage = promptsPerImage(perPrompt, twoObjectPrompts);
         SampledImages images = pipeline.sample(base.withN(perImage.size()).withPrompts(perImage), listener);
         int per = 3 * s * s;
         byte[] pixels = new byte[images.values().length];
@@ -82,6 +76,17 @@ public final class ShapesEvaluation {
             asked.add(Shapes.parseCaption(p, s));
         }
         return score(asked, pixels, per, s, clip);
+    }
+
+    /** The prompt of each image {@link #ofModel} samples: each evaluation prompt {@code perPrompt} times in a row. */
+    public static List<String> promptsPerImage(int perPrompt, int twoObjectPrompts) {
+        List<String> perImage = new ArrayList<>();
+        for (String p : Shapes.evaluationPrompts(twoObjectPrompts)) {
+            for (int i = 0; i < perPrompt; i++) {
+                perImage.add(p);
+            }
+        }
+        return perImage;
     }
 
     /** The same scores for the first {@code n} real images of the test split: the ceiling. */

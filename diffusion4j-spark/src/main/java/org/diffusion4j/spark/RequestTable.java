@@ -190,8 +190,12 @@ public final class RequestTable {
             checkColumn(where, column);
         }
         int index = index(where, cells.get("index"));
+        // a column the model cannot take is named before a column it misses
+        Long classId = model.text() ? classId(where, cells.get("class")) : null;
         String prompt = prompt(where, cells.containsKey("prompt") ? cells.get("prompt") : null, cells.containsKey("prompt"));
-        Long classId = classId(where, cells.get("class"));
+        if (!model.text()) {
+            classId = classId(where, cells.get("class"));
+        }
         Long seed = cells.get("seed") == null ? null : integer(where, "seed", cells.get("seed"), Long.MIN_VALUE, Long.MAX_VALUE);
         String before = seen.putIfAbsent(index, where);
         if (before != null) {
