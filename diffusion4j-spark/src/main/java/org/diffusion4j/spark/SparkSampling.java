@@ -24,6 +24,15 @@ import org.diffusion4j.pipeline.ShapesEvaluation;
  * samples the same images and rewrites the same PNG bytes (each file written to a temporary name and
  * renamed).
  *
+ * <p><b>Tables of requests</b> ({@link RequestTable}, {@link SparkRequests}): row (index, prompt or class, seed) is image
+ * {@code index} of the request with seed {@code seed} (the row's, else the run's) whose image {@code index} has that
+ * condition. The rows of one seed are sorted by index; those with consecutive indices in one cell [kB, (k + 1)B) of the
+ * batch grid are one slice, one network call ({@link Slice#ofRequests}). Single-machine equivalents, byte for byte:
+ * a table of indices 0 … n − 1 with one seed is {@code diffusion4j sample --seed S --batch B} with the conditions in
+ * index order ({@code --prompts FILE -n 1} for prompts, {@code --class c0,c1,… -n n} for classes); a row alone in its
+ * slice (e.g. the only row of its seed) is image {@code index} of {@code sample -n index+1 --seed s --batch 1} with its
+ * condition. Other groupings are the same images up to the ulp-level rounding of another batch composition.
+ *
  * <pre>{@code
  * try (JavaSparkContext sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("d4j"))) {
  *     SparkSampling.Result r = SparkSampling.run(sc, SparkSettings.of("/shared/models/fashion-mnist-ddpm", 10_000, 0)
