@@ -83,11 +83,15 @@ final class SparkSampleCommand implements Callable<Integer> {
             if (numImages != null || text.prompt != null || text.promptsFile != null || conditioning.classes != null) {
                 throw usage(spec, "--requests gives each image (its index, prompt or class, seed): leave out -n, --prompt, --prompts and --class");
             }
+            if (text.negativePrompt != null && !c.model().text()) {
+                throw usage(spec, "--negative-prompt: the model is not text-conditional (its folder is not a StableDiffusionPipeline)");
+            }
             try {
                 requests = RequestTable.read(text.requests, c.model());
             } catch (IllegalArgumentException e) {
                 throw usage(spec, e.getMessage());
             }
+            settings = settings.withN(requests.size()).withPrompts(null, text.negativePrompt);
         } else if (c.model().text()) {
             List<String> prompts = text.prompts();
             if (prompts.isEmpty()) {

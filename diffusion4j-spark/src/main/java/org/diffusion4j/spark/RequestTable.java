@@ -150,7 +150,7 @@ public final class RequestTable {
         if (h == lines.size()) {
             throw new IllegalArgumentException(source + ": empty; a requests CSV starts with a header line such as index,prompt,seed");
         }
-        List<String> header = Csv.cells(lines.get(h), source + ":" + (h + 1));
+        List<String> header = Csv.cells(lines.get(h).replace("\uFEFF", ""), source + ":" + (h + 1)); // a byte-order mark is not a column
         for (int c = 0; c < header.size(); c++) {
             header.set(c, header.get(c).strip());
         }
