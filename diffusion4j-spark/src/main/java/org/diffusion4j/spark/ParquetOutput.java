@@ -51,6 +51,11 @@ public final class ParquetOutput {
     }
 
     static SparkSampling.Result writeSlices(SparkSession spark, SparkSettings settings, List<Slice> slices, int partitions, String path) {
+        return writeSlices(spark, settings, slices, partitions, path, SampleTask.Hook.NONE);
+    }
+
+    static SparkSampling.Result writeSlices(SparkSession spark, SparkSettings settings, List<Slice> slices, int partitions, String path,
+            SampleTask.Hook hook) {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int p = SparkSampling.partitions(sc, slices, partitions);
         StatsAccumulator stats = new StatsAccumulator();
@@ -58,7 +63,7 @@ public final class ParquetOutput {
         long t = System.nanoTime();
         Broadcast<SparkSettings> broadcast = sc.broadcast(settings.withOutDir(null));
         try {
-            JavaRDD<Row> rows = sc.parallelize(slices, p).mapPartitions(new ParquetTask(broadcast, stats));
+            JavaRDD<Row> rows = sc.parallelize(slices, p).mapPartitions(new ParquetTask(broadcast, stats, hook));
             spark.createDataFrame(rows, SCHEMA).write().mode(SaveMode.ErrorIfExists).parquet(path);
         } catch (Exception e) { // Spark's SparkException is checked, though Scala does not declare it
             throw SparkSampling.executorFailure(e);

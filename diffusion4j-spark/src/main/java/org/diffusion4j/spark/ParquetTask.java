@@ -30,10 +30,12 @@ final class ParquetTask implements FlatMapFunction<Iterator<Slice>, Row> {
 
     private final Broadcast<SparkSettings> settings;
     private final StatsAccumulator stats;
+    private final SampleTask.Hook hook;
 
-    ParquetTask(Broadcast<SparkSettings> settings, StatsAccumulator stats) {
+    ParquetTask(Broadcast<SparkSettings> settings, StatsAccumulator stats, SampleTask.Hook hook) {
         this.settings = settings;
         this.stats = stats;
+        this.hook = hook;
     }
 
     @Override
@@ -58,6 +60,7 @@ final class ParquetTask implements FlatMapFunction<Iterator<Slice>, Row> {
                     Slice slice = slices.next();
                     SampledImages images = sampler.sample(slice);
                     add(s, slice, images, sampler.pipeline(), json, rows);
+                    hook.afterSlice(slice, java.util.List.of());
                     sampler.score(images);
                 }
                 if (rows.isEmpty() && !done) {

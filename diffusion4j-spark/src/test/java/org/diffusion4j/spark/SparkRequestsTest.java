@@ -149,6 +149,28 @@ class SparkRequestsTest {
     }
 
     @Test
+    void aParquetTaskKilledOnceIsRetriedAndTheDatasetHoldsEachImageOnce() throws IOException {
+        SparkSettings s = classSettings().withN(16);
+        Path reference = single(model, s.request(), -1);
+        Path parquet = tmp.resolve("flaky.parquet");
+        // partition 1's first attempt dies after its first batch, its rows half handed to the writer
+        SampleTask.Hook flaky = (slice, files) -> {
+            org.apache.spark.TaskContext c = org.apache.spark.TaskContext.get();
+            if (c.partitionId() == 1 && c.attemptNumber() == 0) {
+                throw new IllegalStateException("simulated executor loss after images " + slice.first() + ".." + (slice.end() - 1));
+            }
+        };
+        SparkSampling.Result r = ParquetOutput.writeSlices(spark, s, Slice.grid(16, 4), 2, parquet.toString(), flaky);
+        assertEquals(16, r.totals().images(), "the failed attempt's images are not counted");
+        List<Row> back = spark.read().parquet(parquet.toString()).orderBy("index").collectAsList();
+        assertEquals(16, back.size(), "each image once");
+        for (int i = 0; i < 16; i++) {
+            assertEquals(i, back.get(i).getInt(0));
+            assertArrayEquals(Files.readAllBytes(reference.resolve(String.format("sample_%05d.png", i))), (byte[]) back.get(i).getAs("png"));
+        }
+    }
+
+    @Test
     void aRowWithASeedOfItsOwnIsImageIndexOfThatSeedSampledAlone() throws IOException {
         Path file = Files.writeString(tmp.resolve("seeds.csv"), "index,class,seed\n5,bag,42\n11,0,43\n2,sneaker,\n");
         Path out = tmp.resolve("seeds");
