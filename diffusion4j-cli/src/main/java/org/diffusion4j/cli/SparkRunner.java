@@ -1,9 +1,13 @@
 package org.diffusion4j.cli;
 
 import java.io.IOException;
+import java.util.List;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
 import org.diffusion4j.spark.ExecutorFailure;
+import org.diffusion4j.spark.ParquetOutput;
+import org.diffusion4j.spark.Request;
 import org.diffusion4j.spark.SparkSampling;
 import org.diffusion4j.spark.SparkSettings;
 
@@ -19,6 +23,7 @@ final class SparkRunner {
     static boolean sparkAvailable() {
         try {
             Class.forName("org.apache.spark.SparkContext", false, SparkRunner.class.getClassLoader());
+            Class.forName("org.apache.spark.sql.SparkSession", false, SparkRunner.class.getClassLoader());
             return true;
         } catch (ClassNotFoundException | LinkageError e) {
             return false;
@@ -27,6 +32,15 @@ final class SparkRunner {
 
     /** Runs the job on {@code master} (null: spark-submit's, else local[*]); an executor's failure becomes an IOException. */
     static SparkSampling.Result run(String app, String master, SparkSettings settings, int partitions) throws IOException {
+        return run(app, master, settings, null, partitions, null);
+    }
+
+    /**
+     * Runs the job: the settings' n images, or the table {@code requests} (when not null); written as PNG files to the
+     * settings' out-dir, or as the Parquet dataset {@code parquet} (when not null).
+     */
+    static SparkSampling.Result run(String app, String master, SparkSettings settings, List<Request> requests, int partitions,
+            String parquet) throws IOException {
         SparkConf conf = new SparkConf().setAppName(app);
         if (master != null) {
             conf.setMaster(master);
@@ -36,10 +50,18 @@ final class SparkRunner {
         if (conf.get("spark.master").startsWith("local")) {
             conf.setIfMissing("spark.ui.enabled", "false");
         }
-        try (JavaSparkContext sc = new JavaSparkContext(conf)) {
-            return SparkSampling.run(sc, settings, partitions);
+        SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+        try {
+            JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            if (parquet != null) {
+                return requests == null ? ParquetOutput.write(spark, settings, partitions, parquet)
+                        : ParquetOutput.write(spark, settings, requests, partitions, parquet);
+            }
+            return requests == null ? SparkSampling.run(sc, settings, partitions) : SparkSampling.run(sc, settings, requests, partitions);
         } catch (ExecutorFailure e) {
             throw new IOException(e.getMessage());
+        } finally {
+            spark.stop();
         }
     }
 

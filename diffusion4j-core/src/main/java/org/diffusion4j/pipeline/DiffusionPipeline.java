@@ -366,7 +366,10 @@ public final class DiffusionPipeline implements AutoCloseable {
      * raised to cover it, bit for bit — x_T draw, class label and sampler-noise stream are those of its
      * global index. This is how a slice of a large run (a Spark partition, a resumed run) is made anywhere.
      *
-     * @throws IllegalArgumentException for a negative {@code first}, or {@code first > 0} on a text-conditional model
+     * For a text-conditional model image first + j takes prompt {@code prompts[(first + j) mod m]} (and negative prompt
+     * likewise), as in the whole request.
+     *
+     * @throws IllegalArgumentException for a negative {@code first}, or {@code first > 0} for an edit of a text-conditional model
      */
     public SampledImages sample(SampleRequest request, int first, SampleListener listener) {
         if (first < 0) {
@@ -375,9 +378,9 @@ public final class DiffusionPipeline implements AutoCloseable {
         if (first == 0) {
             return sample(request, listener);
         }
-        if (text != null) {
-            throw new IllegalArgumentException("images from index " + first + ": slices of a request are not supported for "
-                    + "text-conditional models yet; sample from image 0");
+        if (text != null && request.edit() != null) {
+            throw new IllegalArgumentException("images from index " + first + ": slices of an edit are not supported for "
+                    + "text-conditional models yet; edit from image 0");
         }
         refuseTooMany(request.n());
         try (NDManager sub = manager.newSubManager()) {
@@ -400,8 +403,8 @@ public final class DiffusionPipeline implements AutoCloseable {
         }
         Sampler sampler = sampler(request);
         if (text != null) {
-            return text.sample(request, xT, generation(request, sampler), sampler, steps(scheduler, request.sampler(), request.steps()),
-                    listener, manager);
+            return text.sample(request, xT, first, generation(request, sampler), sampler,
+                    steps(scheduler, request.sampler(), request.steps()), listener, manager);
         }
         ClassCondition c = condition(request, first);
         NDArray x = xT.getDataType() == DataType.FLOAT32 ? xT : xT.toType(DataType.FLOAT32, false);

@@ -64,13 +64,7 @@ public final class ShapesEvaluation {
                     + " images; the shapes analyzer reads square RGB images");
         }
         int s = (int) shape[1];
-        List<String> prompts = Shapes.evaluationPrompts(twoObjectPrompts);
-        List<String> perImage = new ArrayList<>();
-        for (String p : prompts) {
-            for (int i = 0; i < perPrompt; i++) {
-                perImage.add(p);
-            }
-        }
+        List<String> perImage = promptsPerImage(perPrompt, twoObjectPrompts);
         SampledImages images = pipeline.sample(base.withN(perImage.size()).withPrompts(perImage), listener);
         int per = 3 * s * s;
         byte[] pixels = new byte[images.values().length];
@@ -82,6 +76,17 @@ public final class ShapesEvaluation {
             asked.add(Shapes.parseCaption(p, s));
         }
         return score(asked, pixels, per, s, clip);
+    }
+
+    /** The prompt of each image {@link #ofModel} samples: each evaluation prompt {@code perPrompt} times in a row. */
+    public static List<String> promptsPerImage(int perPrompt, int twoObjectPrompts) {
+        List<String> perImage = new ArrayList<>();
+        for (String p : Shapes.evaluationPrompts(twoObjectPrompts)) {
+            for (int i = 0; i < perPrompt; i++) {
+                perImage.add(p);
+            }
+        }
+        return perImage;
     }
 
     /** The same scores for the first {@code n} real images of the test split: the ceiling. */
@@ -99,7 +104,60 @@ public final class ShapesEvaluation {
         return score(asked, d.pixels(), d.imageBytes(), s, clip);
     }
 
+    /**
+     * What {@link Scores} are made of, for images scored in parts (a Spark partition's): the analyzer's counts and the sum
+     * of the CLIP scores. Every field adds up, so parts' counts merged give the counts of the whole.
+     *
+     * @param clipSum the sum of the images' CLIP scores (summed in image order in double), 0 without a CLIP model
+     */
+    public record Counts(long images, long oneObject, long oneObjectRight, long sizeRight, long twoObject, long twoObjectRight,
+            long heldOut, long heldOutRight, double clipSum) implements java.io.Serializable {
+
+        /** The counts of both parts. */
+        public Counts plus(Counts o) {
+            return new Counts(images + o.images, oneObject + o.oneObject, oneObjectRight + o.oneObjectRight, sizeRight + o.sizeRight,
+                    twoObject + o.twoObject, twoObjectRight + o.twoObjectRight, heldOut + o.heldOut, heldOutRight + o.heldOutRight,
+                    clipSum + o.clipSum);
+        }
+
+        /** The accuracies, and the mean CLIP score (NaN when {@code withClip} is false); fd NaN. */
+        public Scores scores(boolean withClip) {
+            return new Scores((int) images, ratio(oneObjectRight, oneObject), ratio(sizeRight, oneObject), ratio(twoObjectRight, twoObject),
+                    ratio(heldOutRight, heldOut), withClip ? clipSum / images : Double.NaN, Double.NaN);
+        }
+    }
+
+    /**
+     * The counts of sampled images against the captions they were asked for ({@code images.prompts()}), as
+     * {@link #ofModel} counts them; the CLIP-score sum when {@code clip} is given.
+     */
+    public static Counts count(SampledImages images, Clip clip) {
+        long[] shape = images.shape();
+        int s = (int) shape[2];
+        if (images.prompts() == null || shape[1] != 3 || shape[2] != shape[3]) {
+            throw new IllegalArgumentException("the shapes analyzer reads square RGB images of a text-conditional model, got "
+                    + java.util.Arrays.toString(shape));
+        }
+        byte[] pixels = new byte[images.values().length];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (byte) ImageGrid.toByte(images.values()[i]);
+        }
+        List<Shapes.Scene> asked = new ArrayList<>();
+        for (String p : images.prompts()) {
+            asked.add(Shapes.parseCaption(p, s));
+        }
+        return count(asked, pixels, 3 * s * s, s, clip);
+    }
+
     private static Scores score(List<Shapes.Scene> asked, byte[] pixels, int per, int s, Clip clip) {
+        Counts c = count(asked, pixels, per, s, clip);
+        return new Scores(asked.size(), ratio(c.oneObjectRight(), c.oneObject()), ratio(c.sizeRight(), c.oneObject()),
+                ratio(c.twoObjectRight(), c.twoObject()), ratio(c.heldOutRight(), c.heldOut()),
+                clip == null ? Double.NaN : c.clipSum() / asked.size(),
+                clip == null ? Double.NaN : FrechetDistance.squared(reference(clip, s), embeddingStats(clip, pixels, asked.size(), per, s)));
+    }
+
+    private static Counts count(List<Shapes.Scene> asked, byte[] pixels, int per, int s, Clip clip) {
         int one = 0;
         int oneRight = 0;
         int sizeRight = 0;
@@ -124,9 +182,8 @@ public final class ShapesEvaluation {
                 twoRight += v.correct() ? 1 : 0;
             }
         }
-        return new Scores(asked.size(), ratio(oneRight, one), ratio(sizeRight, one), ratio(twoRight, two), ratio(heldRight, held),
-                clip == null ? Double.NaN : clipScore(clip, asked, pixels, per, s),
-                clip == null ? Double.NaN : FrechetDistance.squared(reference(clip, s), embeddingStats(clip, pixels, asked.size(), per, s)));
+        return new Counts(asked.size(), one, oneRight, sizeRight, two, twoRight, held, heldRight,
+                clip == null ? 0 : clipScoreSum(clip, asked, pixels, per, s));
     }
 
     /** The CLIP-image-embedding statistics of {@value #FD_REFERENCE_IMAGES} real test images of size s (seed 1, not the ceiling's). */
@@ -154,8 +211,8 @@ public final class ShapesEvaluation {
         return acc.build();
     }
 
-    /** The mean CLIP score of the images against the captions asked for, in batches of 64. */
-    private static double clipScore(Clip clip, List<Shapes.Scene> asked, byte[] pixels, int per, int s) {
+    /** The sum of the CLIP scores of the images against the captions asked for, in batches of 64. */
+    private static double clipScoreSum(Clip clip, List<Shapes.Scene> asked, byte[] pixels, int per, int s) {
         double sum = 0;
         try (NDManager m = NDManager.newBaseManager()) {
             for (int from = 0; from < asked.size(); from += 64) {
@@ -173,10 +230,10 @@ public final class ShapesEvaluation {
                 }
             }
         }
-        return sum / asked.size();
+        return sum;
     }
 
-    private static double ratio(int a, int b) {
+    private static double ratio(long a, long b) {
         return b == 0 ? Double.NaN : (double) a / b;
     }
 }

@@ -60,7 +60,7 @@ final class TextSampling {
         return prompts.stream().filter(p -> parts.tokenizer().ids(p).length > room).distinct().toList();
     }
 
-    /** Checks what a request asks of a text model and returns each image's prompt. */
+    /** Checks what a request asks of a text model and returns its prompts (image i takes {@code prompts[i mod m]}). */
     static List<String> promptsOf(SampleRequest r) {
         if (r.classes() != null) {
             throw new IllegalArgumentException("--class: the model is text-conditional; give --prompt instead");
@@ -69,7 +69,7 @@ final class TextSampling {
             throw new IllegalArgumentException("--prompt: the model is text-conditional (a StableDiffusionPipeline folder); "
                     + "give a prompt, e.g. --prompt \"a red circle\"");
         }
-        return cycle(r.prompts(), r.n());
+        return r.prompts();
     }
 
     static double guidanceOf(SampleRequest r) {
@@ -80,16 +80,19 @@ final class TextSampling {
         return w;
     }
 
-    /** Samples (or edits, by {@code generation}) the request from x_T ([N, C, h, w] latents) and decodes; returns NCHW floats in [−1, 1] (unclamped). */
-    SampledImages sample(SampleRequest r, NDArray xT, BatchedSampling.Generation generation, Sampler sampler, int steps,
+    /**
+     * Samples (or edits, by {@code generation}) images [first, first + n) of the request from x_T ([N, C, h, w] latents,
+     * row j is image first + j) and decodes; returns NCHW floats in [−1, 1] (unclamped).
+     */
+    SampledImages sample(SampleRequest r, NDArray xT, int first, BatchedSampling.Generation generation, Sampler sampler, int steps,
             SampleListener listener, NDManager manager) {
-        List<String> prompts = promptsOf(r);
-        List<String> negatives = r.negativePrompts() == null ? cycle(List.of(""), r.n()) : cycle(r.negativePrompts(), r.n());
+        List<String> prompts = cycle(promptsOf(r), first, r.n());
+        List<String> negatives = cycle(r.negativePrompts() == null ? List.of("") : r.negativePrompts(), first, r.n());
         double w = guidanceOf(r);
         TextUNetDenoiser unet = new TextUNetDenoiser(parts.unet(), scheduler.predictionType());
-        BatchedSampling.Denoisers denoisers = (from, to) -> encoding.guided(unet, prompts.subList(from, to),
-                negatives.subList(from, to), w, manager);
-        float[] latents = new BatchedSampling(generation, denoisers, r.seed(), r.batch()).sample(xT, listener);
+        BatchedSampling.Denoisers denoisers = (from, to) -> encoding.guided(unet, prompts.subList(from - first, to - first),
+                negatives.subList(from - first, to - first), w, manager);
+        float[] latents = new BatchedSampling(generation, denoisers, r.seed(), r.batch()).sample(xT, first, listener);
         float[] images = parts.vae() == null ? latents : decode(latents, r.n(), r.batch(), manager);
         if (parts.vae() != null && r.edit() != null && r.edit().inpaints()) {
             images = r.edit().overlayKept(images, r.n());
@@ -117,10 +120,11 @@ final class TextSampling {
         return out;
     }
 
-    private static List<String> cycle(List<String> values, int n) {
+    /** The values of images [first, first + n) when image i takes {@code values[i mod m]}. */
+    private static List<String> cycle(List<String> values, int first, int n) {
         List<String> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            out.add(values.get(i % values.size()));
+            out.add(values.get((int) ((first + (long) i) % values.size())));
         }
         return out;
     }

@@ -104,4 +104,19 @@ class TextToImageLoopTest {
             assertTrue(e.startsWith("--prompt: the model is text-conditional"), e);
         }
     }
+
+    @Test
+    void aSliceOfATextRequestIsThoseImagesOfTheWholeRequest() throws IOException {
+        try (NDManager m = NDManager.newBaseManager(); DiffusionPipeline pipe = DiffusionPipeline.load(FIXTURE, m)) {
+            // 6 images, 3 prompts in turn (image i takes prompts[i mod 3]), batches of 2: the batch [2, 4) made alone
+            SampleRequest r = SampleRequest.of(6, 4).withSampler("ddim", 2).withBatch(2)
+                    .withPrompts(List.of("a red circle", "a blue square", "a green triangle"));
+            SampledImages all = pipe.sample(r, SampleListener.NONE);
+            SampledImages slice = pipe.sample(r.withN(2), 2, SampleListener.NONE);
+            int per = 3 * 16 * 16;
+            org.junit.jupiter.api.Assertions.assertArrayEquals(java.util.Arrays.copyOfRange(all.values(), 2 * per, 4 * per), slice.values(),
+                    "bit for bit: x_T draws, noise streams and prompts of images 2 and 3");
+            assertEquals(List.of("a green triangle", "a red circle"), slice.prompts());
+        }
+    }
 }

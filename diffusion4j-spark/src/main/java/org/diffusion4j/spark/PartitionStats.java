@@ -1,8 +1,10 @@
 package org.diffusion4j.spark;
 
 import java.io.Serializable;
+import java.math.BigDecimal;
 import java.util.TreeSet;
 import org.diffusion4j.eval.ClassAccuracy;
+import org.diffusion4j.pipeline.ShapesEvaluation;
 
 /**
  * What one partition returns, and what {@code treeAggregate} merges them into: counts, the feature
@@ -23,6 +25,10 @@ public final class PartitionStats implements Serializable {
     /** confusion[requested][predicted], or null when class accuracy is not measured. */
     long[][] confusion;
     final TreeSet<String> hosts = new TreeSet<>();
+    /** A text model's shapes-analyzer counts (their clipSum unused), or null when not measured. */
+    ShapesEvaluation.Counts shapes;
+    /** The sum of the CLIP scores, exact (the slices' double sums added as BigDecimals), or null without a CLIP model. */
+    BigDecimal clipSum;
 
     /** Adds {@code other} into this one and returns this. */
     public PartitionStats merge(PartitionStats other) {
@@ -48,6 +54,12 @@ public final class PartitionStats implements Serializable {
                     confusion[i][j] += other.confusion[i][j];
                 }
             }
+        }
+        if (other.shapes != null) {
+            shapes = shapes == null ? other.shapes : shapes.plus(other.shapes);
+        }
+        if (other.clipSum != null) {
+            clipSum = clipSum == null ? other.clipSum : clipSum.add(other.clipSum);
         }
         hosts.addAll(other.hosts);
         return this;
@@ -91,6 +103,30 @@ public final class PartitionStats implements Serializable {
     /** The merged feature sums, or null when no metrics were asked for. */
     public FeatureSums features() {
         return features;
+    }
+
+    /**
+     * A text model's shapes-analyzer scores from the merged counts, with the mean CLIP score when a CLIP model scored
+     * them (the exact sum over n, rounded once), or null when not measured.
+     */
+    public ShapesEvaluation.Scores shapes() {
+        if (shapes == null) {
+            return null;
+        }
+        ShapesEvaluation.Counts c = new ShapesEvaluation.Counts(shapes.images(), shapes.oneObject(), shapes.oneObjectRight(),
+                shapes.sizeRight(), shapes.twoObject(), shapes.twoObjectRight(), shapes.heldOut(), shapes.heldOutRight(),
+                clipSum == null ? 0 : clipSum.doubleValue());
+        return c.scores(clipSum != null);
+    }
+
+    /** The exact sum of the CLIP scores, or null without a CLIP model. */
+    public BigDecimal clipSum() {
+        return clipSum;
+    }
+
+    /** The merged shapes-analyzer counts, or null when not measured. */
+    public ShapesEvaluation.Counts shapesCounts() {
+        return shapes;
     }
 
     /** The class accuracy from the merged confusion counts, or null when not measured. */

@@ -10,6 +10,7 @@ import org.diffusion4j.eval.ClassAccuracy;
 import org.diffusion4j.eval.FrechetDistance;
 import org.diffusion4j.eval.GaussianStats;
 import org.diffusion4j.pipeline.Evaluation;
+import org.diffusion4j.pipeline.ShapesEvaluation;
 
 /**
  * Sampling and evaluation on Apache Spark: the n images of a request are cut into {@link Slice}s on the
@@ -22,6 +23,15 @@ import org.diffusion4j.pipeline.Evaluation;
  * result does not depend on the number of partitions or executors, nor on retries: a retried task
  * samples the same images and rewrites the same PNG bytes (each file written to a temporary name and
  * renamed).
+ *
+ * <p><b>Tables of requests</b> ({@link RequestTable}, {@link SparkRequests}): row (index, prompt or class, seed) is image
+ * {@code index} of the request with seed {@code seed} (the row's, else the run's) whose image {@code index} has that
+ * condition. The rows of one seed are sorted by index; those with consecutive indices in one cell [kB, (k + 1)B) of the
+ * batch grid are one slice, one network call ({@link Slice#ofRequests}). Single-machine equivalents, byte for byte:
+ * a table of indices 0 … n − 1 with one seed is {@code diffusion4j sample --seed S --batch B} with the conditions in
+ * index order ({@code --prompts FILE -n 1} for prompts, {@code --class c0,c1,… -n n} for classes); a row alone in its
+ * slice (e.g. the only row of its seed) is image {@code index} of {@code sample -n index+1 --seed s --batch 1} with its
+ * condition. Other groupings are the same images up to the ulp-level rounding of another batch composition.
  *
  * <pre>{@code
  * try (JavaSparkContext sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("d4j"))) {
@@ -53,6 +63,11 @@ public final class SparkSampling {
     public record Result(int slices, int partitionCount, PartitionStats totals, GaussianStats features, GaussianStats reference,
             double fd, ClassAccuracy.Result accuracy, double seconds) {
 
+        /** A text model's shapes-analyzer scores (and mean CLIP score) from the merged counts, or null when not measured. */
+        public ShapesEvaluation.Scores shapes() {
+            return totals.shapes();
+        }
+
         /** Images per second of wall time. */
         public double imagesPerSecond() {
             return totals.images() / seconds;
@@ -70,11 +85,25 @@ public final class SparkSampling {
         return run(sc, settings, partitions, SampleTask.Hook.NONE);
     }
 
+    /**
+     * Samples (and scores) a table of requests ({@link RequestTable}, {@link SparkRequests}): row (index, prompt or class,
+     * seed) is image {@code index} of the request with that seed — its own, else {@code settings.seed()} — and that
+     * condition, cut into slices by {@link Slice#ofRequests}, written as {@code sample_<index>.png}.
+     */
+    public static Result run(JavaSparkContext sc, SparkSettings settings, List<Request> requests, int partitions) throws IOException {
+        return run(sc, settings.withN(requests.size()), Slice.ofRequests(requests, settings.seed(), settings.batch()), partitions,
+                SampleTask.Hook.NONE);
+    }
+
     static Result run(JavaSparkContext sc, SparkSettings settings, int partitions, SampleTask.Hook hook) throws IOException {
+        return run(sc, settings, Slice.grid(settings.n(), settings.batch()), partitions, hook);
+    }
+
+    static Result run(JavaSparkContext sc, SparkSettings settings, List<Slice> slices, int partitions, SampleTask.Hook hook)
+            throws IOException {
         GaussianStats reference = settings.classifier() == null ? null
                 : GaussianStats.load(Evaluation.checkClassifierFolder(Path.of(settings.classifier())).resolve(Evaluation.TEST_STATS_FILE));
-        List<Slice> slices = Slice.grid(settings.n(), settings.batch());
-        int p = Math.min(slices.size(), partitions > 0 ? partitions : sc.defaultParallelism());
+        int p = partitions(sc, slices, partitions);
         long t = System.nanoTime();
         Broadcast<SparkSettings> broadcast = sc.broadcast(settings);
         PartitionStats totals;
@@ -91,6 +120,21 @@ public final class SparkSampling {
         GaussianStats features = totals.features() == null ? null : totals.features().build();
         double fd = features == null ? Double.NaN : FrechetDistance.squared(reference, features);
         return new Result(slices.size(), p, totals, features, reference, fd, totals.accuracy(), seconds);
+    }
+
+    /** {@code partitions} (0: Spark's default parallelism), never more than there are slices. */
+    static int partitions(JavaSparkContext sc, List<Slice> slices, int partitions) {
+        return Math.min(slices.size(), partitions > 0 ? partitions : sc.defaultParallelism());
+    }
+
+    /**
+     * Samples a DataFrame of requests ({@link SparkRequests}: columns index, prompt or class, seed) on {@code spark}'s
+     * context; the model folder is read on the driver to check the rows.
+     */
+    public static Result run(org.apache.spark.sql.SparkSession spark, SparkSettings settings,
+            org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> requests, int partitions) throws IOException {
+        List<Request> rows = SparkRequests.collect(requests, RequestTable.Model.load(Path.of(settings.model())));
+        return run(JavaSparkContext.fromSparkContext(spark.sparkContext()), settings, rows, partitions);
     }
 
     /** The executor's own error when the job failed with one ({@link ExecutorFailure}), else Spark's first line. */
