@@ -118,10 +118,11 @@ final class SparkEvalCommand implements Callable<Integer> {
                 + "read by the shapes analyzer on the executors; counts merged from %d partitions%n", perPrompt, r.partitionCount());
         o.println();
         o.println("| guidance w | one object (colour + shape) | size | two objects (binding + relation) | held-out compositions |"
-                + (clip == null ? "" : " CLIP score |"));
-        o.println("|---:|---:|---:|---:|---:|" + (clip == null ? "" : "---:|"));
+                + (clip == null ? "" : " CLIP score | FD (CLIP image features) |"));
+        o.println("|---:|---:|---:|---:|---:|" + (clip == null ? "" : "---:|---:|"));
         o.printf(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f |%s%n", settings.guidance() == null ? "7.5 (default)" : settings.guidance().toString(),
-                s.oneObject(), s.size(), s.twoObject(), s.heldOut(), clip == null ? "" : String.format(Locale.ROOT, " %.1f |", s.clipScore()));
+                s.oneObject(), s.size(), s.twoObject(), s.heldOut(),
+                clip == null ? "" : String.format(Locale.ROOT, " %.1f | %.4f |", s.clipScore(), s.fd()));
         o.println();
         o.printf(Locale.ROOT, "counts: one object %d/%d right (size %d), two objects %d/%d, held out %d/%d%s%n", k.oneObjectRight(),
                 k.oneObject(), k.sizeRight(), k.twoObjectRight(), k.twoObject(), k.heldOutRight(), k.heldOut(),

@@ -9,10 +9,10 @@ import org.diffusion4j.data.Batcher;
 import org.diffusion4j.data.Shapes;
 import org.diffusion4j.data.ShapesDataset;
 import org.diffusion4j.data.Split;
-import org.diffusion4j.eval.ShapesAnalyzer;
-import org.diffusion4j.io.ImageGrid;
 import org.diffusion4j.eval.FrechetDistance;
 import org.diffusion4j.eval.GaussianStats;
+import org.diffusion4j.eval.ShapesAnalyzer;
+import org.diffusion4j.io.ImageGrid;
 import org.diffusion4j.nn.ClipModel;
 import org.diffusion4j.nn.ClipTokenizer;
 
@@ -154,7 +154,7 @@ public final class ShapesEvaluation {
         return new Scores(asked.size(), ratio(c.oneObjectRight(), c.oneObject()), ratio(c.sizeRight(), c.oneObject()),
                 ratio(c.twoObjectRight(), c.twoObject()), ratio(c.heldOutRight(), c.heldOut()),
                 clip == null ? Double.NaN : c.clipSum() / asked.size(),
-                clip == null ? Double.NaN : FrechetDistance.squared(reference(clip, s), embeddingStats(clip, pixels, asked.size(), per, s)));
+                clip == null ? Double.NaN : FrechetDistance.squared(clipReference(clip, s), embeddingStats(clip, pixels, asked.size(), per, s)));
     }
 
     private static Counts count(List<Shapes.Scene> asked, byte[] pixels, int per, int s, Clip clip) {
@@ -186,15 +186,43 @@ public final class ShapesEvaluation {
                 clip == null ? 0 : clipScoreSum(clip, asked, pixels, per, s));
     }
 
-    /** The CLIP-image-embedding statistics of {@value #FD_REFERENCE_IMAGES} real test images of size s (seed 1, not the ceiling's). */
-    private static GaussianStats reference(Clip clip, int s) {
+    /**
+     * The CLIP image embeddings of sampled images, [n, D] row-major, of the images as 8-bit pixels (as the analyzer reads
+     * them and {@link #ofModel} embeds them): what FD in CLIP space is made of, for images scored in parts.
+     */
+    public static float[] clipFeatures(Clip clip, SampledImages images) {
+        long[] shape = images.shape();
+        int s = (int) shape[2];
+        byte[] pixels = new byte[images.values().length];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (byte) ImageGrid.toByte(images.values()[i]);
+        }
+        int n = (int) shape[0];
+        float[] out = new float[n * clip.model().embedDim()];
+        int[] at = {0};
+        embed(clip, pixels, n, 3 * s * s, s, f -> {
+            float[] v = f.toFloatArray();
+            System.arraycopy(v, 0, out, at[0], v.length);
+            at[0] += v.length;
+        });
+        return out;
+    }
+
+    /** The CLIP-image-embedding statistics of {@value #FD_REFERENCE_IMAGES} real test images of size s (seed 1, not the ceiling's): FD's reference. */
+    public static GaussianStats clipReference(Clip clip, int s) {
         ShapesDataset d = ShapesDataset.generate(s, Split.TEST, 1, FD_REFERENCE_IMAGES);
         return embeddingStats(clip, d.pixels(), d.size(), d.imageBytes(), s);
     }
 
-    /** Gaussian statistics of the CLIP image embeddings of n images (uint8 pixels, {@code per} bytes each), in batches of 64. */
+    /** Gaussian statistics of the CLIP image embeddings of n images (uint8 pixels, {@code per} bytes each). */
     private static GaussianStats embeddingStats(Clip clip, byte[] pixels, int n, int per, int s) {
         GaussianStats.Accumulator acc = GaussianStats.accumulator(clip.model().embedDim());
+        embed(clip, pixels, n, per, s, acc::add);
+        return acc.build();
+    }
+
+    /** Gives the CLIP image embeddings of n images (uint8 pixels, {@code per} bytes each) to {@code sink}, in batches of 64, in order. */
+    private static void embed(Clip clip, byte[] pixels, int n, int per, int s, java.util.function.Consumer<NDArray> sink) {
         try (NDManager m = NDManager.newBaseManager()) {
             for (int from = 0; from < n; from += 64) {
                 int to = Math.min(n, from + 64);
@@ -203,12 +231,10 @@ public final class ShapesEvaluation {
                     for (int i = 0; i < v.length; i++) {
                         v[i] = Batcher.toModelRange(pixels[from * per + i]);
                     }
-                    NDArray images = sub.create(v, new Shape(to - from, 3, s, s));
-                    acc.add(clip.model().imageFeatures(images));
+                    sink.accept(clip.model().imageFeatures(sub.create(v, new Shape(to - from, 3, s, s))));
                 }
             }
         }
-        return acc.build();
     }
 
     /** The sum of the CLIP scores of the images against the captions asked for, in batches of 64. */

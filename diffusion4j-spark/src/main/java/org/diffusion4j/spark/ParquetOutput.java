@@ -73,6 +73,6 @@ public final class ParquetOutput {
         double seconds = (System.nanoTime() - t) / 1e9;
         PartitionStats totals = stats.value();
         totals.files = totals.images;
-        return new SparkSampling.Result(slices.size(), p, totals, null, null, Double.NaN, null, seconds);
+        return new SparkSampling.Result(slices.size(), p, totals, null, null, Double.NaN, null, seconds, Double.NaN);
     }
 }

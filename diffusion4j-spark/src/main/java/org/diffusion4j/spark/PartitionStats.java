@@ -29,6 +29,10 @@ public final class PartitionStats implements Serializable {
     ShapesEvaluation.Counts shapes;
     /** The sum of the CLIP scores, exact (the slices' double sums added as BigDecimals), or null without a CLIP model. */
     BigDecimal clipSum;
+    /** The CLIP image embeddings' sums (FD in CLIP space), or null without a CLIP model. */
+    FeatureSums clipFeatures;
+    /** The side of a text model's images (the reference of FD in CLIP space is drawn at it), 0 when not measured. */
+    int imageSide;
 
     /** Adds {@code other} into this one and returns this. */
     public PartitionStats merge(PartitionStats other) {
@@ -61,6 +65,13 @@ public final class PartitionStats implements Serializable {
         if (other.clipSum != null) {
             clipSum = clipSum == null ? other.clipSum : clipSum.add(other.clipSum);
         }
+        if (other.clipFeatures != null) {
+            if (clipFeatures == null) {
+                clipFeatures = new FeatureSums(other.clipFeatures.dim());
+            }
+            clipFeatures.merge(other.clipFeatures);
+        }
+        imageSide = Math.max(imageSide, other.imageSide);
         hosts.addAll(other.hosts);
         return this;
     }
@@ -117,6 +128,16 @@ public final class PartitionStats implements Serializable {
                 shapes.sizeRight(), shapes.twoObject(), shapes.twoObjectRight(), shapes.heldOut(), shapes.heldOutRight(),
                 clipSum == null ? 0 : clipSum.doubleValue());
         return c.scores(clipSum != null);
+    }
+
+    /** The exact sums of the images' CLIP image embeddings, or null without a CLIP model. */
+    public FeatureSums clipFeatures() {
+        return clipFeatures;
+    }
+
+    /** The side of the text model's images, 0 when the shapes evaluation did not run. */
+    public int imageSide() {
+        return imageSide;
     }
 
     /** The exact sum of the CLIP scores, or null without a CLIP model. */

@@ -57,6 +57,8 @@ final class SliceSampler implements AutoCloseable {
             if (s.shapes()) {
                 stats.shapes = new ShapesEvaluation.Counts(0, 0, 0, 0, 0, 0, 0, 0, 0);
                 stats.clipSum = clip == null ? null : BigDecimal.ZERO;
+                stats.clipFeatures = clip == null ? null : new FeatureSums(clip.model().embedDim());
+                stats.imageSide = (int) pipe.imageShape()[1];
             }
         } catch (RuntimeException e) {
             manager.close();
@@ -100,6 +102,7 @@ final class SliceSampler implements AutoCloseable {
             stats.shapes = stats.shapes.plus(c);
             if (clip != null) {
                 stats.clipSum = stats.clipSum.add(new BigDecimal(c.clipSum()));
+                stats.clipFeatures.add(ShapesEvaluation.clipFeatures(clip, images), images.count());
             }
         }
         stats.scoreSeconds += (System.nanoTime() - t1) / 1e9;

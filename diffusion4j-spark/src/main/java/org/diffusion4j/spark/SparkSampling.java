@@ -1,11 +1,14 @@
 package org.diffusion4j.spark;
 
+import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.SparkException;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.diffusion4j.diffusers.ClipModelFiles;
+import org.diffusion4j.diffusers.ClipTokenizerFolder;
 import org.diffusion4j.eval.ClassAccuracy;
 import org.diffusion4j.eval.FrechetDistance;
 import org.diffusion4j.eval.GaussianStats;
@@ -59,13 +62,17 @@ public final class SparkSampling {
      * @param fd the squared Fréchet distance ("FD", as {@code diffusion4j eval} reports it), or NaN without a classifier
      * @param accuracy the class accuracy of a class-conditional model's images, or null when not measured
      * @param seconds wall time of the job on the driver
+     * @param clipFd a text model's FD in CLIP image space, from the merged embedding sums against
+     *     {@link ShapesEvaluation#clipReference} (as {@code eval --clip}), or NaN without a CLIP model
      */
     public record Result(int slices, int partitionCount, PartitionStats totals, GaussianStats features, GaussianStats reference,
-            double fd, ClassAccuracy.Result accuracy, double seconds) {
+            double fd, ClassAccuracy.Result accuracy, double seconds, double clipFd) {
 
-        /** A text model's shapes-analyzer scores (and mean CLIP score) from the merged counts, or null when not measured. */
+        /** A text model's shapes-analyzer scores, mean CLIP score and FD in CLIP space, or null when not measured. */
         public ShapesEvaluation.Scores shapes() {
-            return totals.shapes();
+            ShapesEvaluation.Scores s = totals.shapes();
+            return s == null ? null : new ShapesEvaluation.Scores(s.images(), s.oneObject(), s.size(), s.twoObject(), s.heldOut(),
+                    s.clipScore(), clipFd);
         }
 
         /** Images per second of wall time. */
@@ -119,7 +126,23 @@ public final class SparkSampling {
         double seconds = (System.nanoTime() - t) / 1e9;
         GaussianStats features = totals.features() == null ? null : totals.features().build();
         double fd = features == null ? Double.NaN : FrechetDistance.squared(reference, features);
-        return new Result(slices.size(), p, totals, features, reference, fd, totals.accuracy(), seconds);
+        return new Result(slices.size(), p, totals, features, reference, fd, totals.accuracy(), seconds, clipFd(settings, totals));
+    }
+
+    /** FD in CLIP image space of a text model's images: the driver embeds the reference images with the same CLIP. */
+    private static double clipFd(SparkSettings settings, PartitionStats totals) throws IOException {
+        if (totals.clipFeatures() == null || settings.clip() == null) {
+            return Double.NaN;
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            Path dir = Path.of(settings.clip());
+            ShapesEvaluation.Clip clip = new ShapesEvaluation.Clip(ClipModelFiles.load(dir, m), ClipTokenizerFolder.load(dir.resolve("tokenizer")));
+            try {
+                return FrechetDistance.squared(ShapesEvaluation.clipReference(clip, totals.imageSide()), totals.clipFeatures().build());
+            } finally {
+                clip.model().close();
+            }
+        }
     }
 
     /** {@code partitions} (0: Spark's default parallelism), never more than there are slices. */

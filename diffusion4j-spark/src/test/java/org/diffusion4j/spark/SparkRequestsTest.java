@@ -221,7 +221,7 @@ class SparkRequestsTest {
     }
 
     @Test
-    void shapesAnalyzerCountsAndClipScoresOfATextModelEqualTheSingleMachineEval() throws IOException {
+    void shapesAnalyzerCountsClipScoresAndClipFdOfATextModelEqualTheSingleMachineEval() throws IOException {
         Path clipDir = TinyClip.create(tmp.resolve("clip"));
         List<String> perImage = ShapesEvaluation.promptsPerImage(1, 42);
         SparkSettings s = textSettings().withBatch(16).withN(perImage.size()).withPrompts(perImage, null)
@@ -247,6 +247,9 @@ class SparkRequestsTest {
             // the CLIP network scores batches of 16 here and of 64 there; measured: equal to the last bit (tolerance: a CPU
             // whose kernels round another batch size differently)
             assertEquals(one.clipScore(), spark.clipScore(), 1e-9 * one.clipScore());
+            // FD in CLIP space from the partitions' exact embedding sums against the same 2000 reference images
+            assertTrue(one.fd() > 0 && Double.isFinite(spark.fd()), spark.toString());
+            assertEquals(one.fd(), spark.fd(), 1e-6 * one.fd());
             clip.model().close();
         }
     }
