@@ -94,6 +94,11 @@ final class TrainCommand implements Callable<Integer> {
             description = "Latent diffusion (shapes-ldm): the folder train-vae wrote; the U-Net learns scaling_factor * its latents.")
     Path vae;
 
+    @Option(names = "--init-from", paramLabel = "DIR",
+            description = "Fine-tune: start the U-Net from this model folder's unet/ weights (same architecture) instead of random "
+                    + "ones; a fresh optimizer, warm-up and step count. Config key init_from.")
+    Path initFrom;
+
     @Option(names = "--no-progress", description = "Print a line per log interval instead of a progress bar.")
     boolean noProgress;
 
@@ -211,6 +216,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (vae != null) {
             b.set(TrainConfig.Key.VAE, vae.toString());
+        }
+        if (initFrom != null) {
+            b.set(TrainConfig.Key.INIT_FROM, initFrom.toString());
         }
         if (textEncoderTraining != null) {
             try {

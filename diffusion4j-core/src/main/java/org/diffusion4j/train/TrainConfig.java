@@ -184,7 +184,9 @@ public final class TrainConfig {
         /** A cascade's super-resolution stage: the factor its condition is smaller by (0: not one). */
         SR_FACTOR("sr_factor", Type.INT, 0, v -> (int) v == 0 || (int) v == 2 || (int) v == 4, "must be 0 (off), 2 or 4", true),
         /** Its conditioning augmentation: training levels s are uniform in {0, …, this} (CDM); 0 = (almost) none. */
-        SR_MAX_NOISE_LEVEL("sr_max_noise_level", Type.INT, 0, v -> (int) v >= 0 && (int) v < 1000, "must be in [0, 999]", true);
+        SR_MAX_NOISE_LEVEL("sr_max_noise_level", Type.INT, 0, v -> (int) v >= 0 && (int) v < 1000, "must be in [0, 999]", true),
+        /** Fine-tuning: a model folder whose {@code unet/} weights start the run instead of random ones (diffusers' --pretrained_model_name_or_path). */
+        INIT_FROM("init_from", Type.STRING, "", v -> true, "", true);
 
         private final String json;
         private final Type type;
@@ -438,6 +440,11 @@ public final class TrainConfig {
     /** The frozen auto-encoder folder of a latent-diffusion run ("" for pixel diffusion). */
     public String vae() {
         return (String) get(Key.VAE);
+    }
+
+    /** The model folder whose U-Net weights start the run, or "" for a fresh initialisation. */
+    public String initFrom() {
+        return (String) get(Key.INIT_FROM);
     }
 
     /** Whether the U-Net learns the latents of an auto-encoder ({@link #vae()}; Rombach et al. 2022). */

@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import org.diffusion4j.data.CaptionedImageFolder;
 import org.diffusion4j.data.Datasets;
@@ -15,7 +17,10 @@ import org.diffusion4j.data.Split;
 import org.diffusion4j.diffusers.AutoencoderKLFolder;
 import org.diffusion4j.diffusers.ClipTextFolder;
 import org.diffusion4j.diffusers.ClipTokenizerFolder;
+import org.diffusion4j.diffusers.UNet2DConditionFolder;
+import org.diffusion4j.diffusers.UNet2DConfigJson;
 import org.diffusion4j.diffusers.UNet2DFolder;
+import org.diffusion4j.io.SafeTensors;
 import org.diffusion4j.nn.AutoencoderKL;
 import org.diffusion4j.nn.AutoencoderKLConfig;
 import org.diffusion4j.nn.ClipTextConfig;
@@ -152,8 +157,58 @@ public final class Training {
         return m;
     }
 
-    /** A new model of the config: text-conditional when it names a text encoder, else the U-Net. */
+    /**
+     * A new model of the config: text-conditional when it names a text encoder, else the U-Net; its U-Net starts from the
+     * weights of {@code init_from} when the config names one ({@link #initialiseFrom}).
+     */
     public static TrainableModel newTrainable(TrainConfig config, NDManager manager) {
+        TrainableModel model = newUntrained(config, manager);
+        if (!config.initFrom().isEmpty()) {
+            initialiseFrom(model, Path.of(config.initFrom()));
+        }
+        return model;
+    }
+
+    /**
+     * Fine-tuning: copies the U-Net weights of a model folder ({@code DIR/unet/} or a bare U-Net folder) into
+     * {@code model}'s U-Net parameters, as diffusers' training scripts start from {@code --pretrained_model_name_or_path}.
+     * The architecture must be the same (the folder's {@code config.json} equals the run's); a trained text encoder's
+     * parameters keep their own initialisation. A resumed run then restores its checkpoint over these weights.
+     *
+     * @throws IllegalArgumentException naming the folder, file or tensor that does not fit
+     */
+    public static void initialiseFrom(TrainableModel model, Path dir) {
+        Path unetDir = Files.isDirectory(dir.resolve("unet")) ? dir.resolve("unet") : dir;
+        Path configFile = unetDir.resolve(UNet2DFolder.CONFIG_FILE);
+        Path weights = unetDir.resolve(UNet2DFolder.WEIGHTS_FILE);
+        try {
+            String theirs = model.isTextConditional()
+                    ? UNet2DConditionFolder.toJson(UNet2DConditionFolder.readConfig(configFile))
+                    : UNet2DConfigJson.toJson(UNet2DConfigJson.read(configFile));
+            if (!theirs.equals(model.configJson())) {
+                throw new IllegalArgumentException("init_from \"" + dir + "\": " + configFile + " describes another architecture "
+                        + "than the run's config; fine-tuning keeps the architecture, so train with that folder's config ("
+                        + "--config FILE holding it as \"model\") or drop --init-from");
+            }
+            SafeTensors st = SafeTensors.read(weights);
+            Map<String, NDArray> targets = new LinkedHashMap<>();
+            Map<String, float[]> values = new LinkedHashMap<>();
+            for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
+                if (!e.getKey().startsWith(ClipTextModel.PREFIX)) {
+                    targets.put(e.getKey(), e.getValue());
+                }
+            }
+            for (String name : st.names()) {
+                values.put(name, st.floats(name));
+            }
+            TensorMaps.copyInto(targets, values, weights.toString());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("init_from \"" + dir + "\": " + e.getMessage()
+                    + " (give a model folder train wrote, with unet/config.json and unet/" + UNet2DFolder.WEIGHTS_FILE + ")", e);
+        }
+    }
+
+    private static TrainableModel newUntrained(TrainConfig config, NDManager manager) {
         if (config.srFactor() > 0) {
             return new SuperResolutionTrainable(UNet2DModel.create(config.unetConfig(), manager,
                     DiffusionTrainer.streamSeed(config.seed(), STREAM_INIT, 0)), config.srFactor(), config.srMaxNoiseLevel(),

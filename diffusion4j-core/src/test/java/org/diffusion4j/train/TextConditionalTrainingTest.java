@@ -38,15 +38,16 @@ class TextConditionalTrainingTest {
     Path dir;
 
     static TrainConfig config() {
-        String json = "{\"model\": {\"_class_name\": \"UNet2DConditionModel\", \"sample_size\": 16, \"in_channels\": 3,"
-                + " \"out_channels\": 3, \"block_out_channels\": [16, 32], \"layers_per_block\": 1,"
-                + " \"down_block_types\": [\"CrossAttnDownBlock2D\", \"DownBlock2D\"], \"up_block_types\": [\"UpBlock2D\", \"CrossAttnUpBlock2D\"],"
-                + " \"attention_head_dim\": 2, \"cross_attention_dim\": 32, \"norm_num_groups\": 8},"
-                + " \"text_encoder\": \"" + ENCODER + "\", \"dataset\": \"shapes\", \"random_flip\": false, \"batch_size\": 4,"
-                + " \"learning_rate\": 1e-3, \"lr_warmup_steps\": 0, \"p_uncond\": 0.25, \"seed\": 3, \"checkpoint_every\": 3,"
-                + " \"keep_last\": 2, \"log_every\": 1}";
-        return TrainConfig.parse(json, "t2i-test");
+        return TrainConfig.parse(CONFIG_JSON, "t2i-test");
     }
+
+    static final String CONFIG_JSON = "{\"model\": {\"_class_name\": \"UNet2DConditionModel\", \"sample_size\": 16, \"in_channels\": 3,"
+            + " \"out_channels\": 3, \"block_out_channels\": [16, 32], \"layers_per_block\": 1,"
+            + " \"down_block_types\": [\"CrossAttnDownBlock2D\", \"DownBlock2D\"], \"up_block_types\": [\"UpBlock2D\", \"CrossAttnUpBlock2D\"],"
+            + " \"attention_head_dim\": 2, \"cross_attention_dim\": 32, \"norm_num_groups\": 8},"
+            + " \"text_encoder\": \"" + ENCODER + "\", \"dataset\": \"shapes\", \"random_flip\": false, \"batch_size\": 4,"
+            + " \"learning_rate\": 1e-3, \"lr_warmup_steps\": 0, \"p_uncond\": 0.25, \"seed\": 3, \"checkpoint_every\": 3,"
+            + " \"keep_last\": 2, \"log_every\": 1}";
 
     private DiffusionTrainer trainer(NDManager m, Path out) {
         return trainer(m, out, config());
@@ -170,6 +171,32 @@ class TextConditionalTrainingTest {
         try (NDManager m = NDManager.newBaseManager()) {
             IllegalArgumentException w = assertThrows(IllegalArgumentException.class, () -> Training.newTrainable(TrainConfig.parse(wide, "t"), m));
             assertTrue(w.getMessage().contains("cross_attention_dim 64") && w.getMessage().contains("hidden_size 32"), w.getMessage());
+        }
+    }
+
+    /** Fine-tuning: init_from starts the U-Net from a folder's saved weights exactly, and another architecture is refused. */
+    @Test
+    void aRunInitialisedFromAModelFolderStartsFromItsWeights() throws IOException {
+        try (NDManager m = NDManager.newBaseManager()) {
+            trainer(m, dir.resolve("a")).train(3, null);
+        }
+        Path weights = dir.resolve("a/unet/diffusion_pytorch_model.safetensors");
+        float[] saved = org.diffusion4j.io.SafeTensors.read(weights).floats("conv_out.weight");
+        String json = CONFIG_JSON.replace("\"random_flip\": false", "\"random_flip\": false, \"init_from\": \""
+                + dir.resolve("a") + "\"");
+        TrainConfig fineTune = TrainConfig.parse(json, "fine-tune");
+        assertEquals(dir.resolve("a").toString(), TrainConfig.parse(fineTune.toJson(), "again").initFrom(), "the key round-trips");
+        try (NDManager m = NDManager.newBaseManager()) {
+            float[] fresh = Training.newTrainable(config(), m).parameters().get("conv_out.weight").toFloatArray();
+            float[] started = Training.newTrainable(fineTune, m).parameters().get("conv_out.weight").toFloatArray();
+            assertArrayEquals(saved, started);
+            assertFalse(java.util.Arrays.equals(fresh, started), "the saved weights are not the fresh initialisation");
+            TrainConfig other = TrainConfig.parse(json.replace("[16, 32]", "[16, 16]"), "other");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Training.newTrainable(other, m));
+            assertTrue(e.getMessage().contains("init_from") && e.getMessage().contains("another architecture"), e.getMessage());
+            TrainConfig missing = TrainConfig.parse(json.replace(dir.resolve("a").toString(), dir.resolve("nowhere").toString()), "missing");
+            IllegalArgumentException gone = assertThrows(IllegalArgumentException.class, () -> Training.newTrainable(missing, m));
+            assertTrue(gone.getMessage().contains("init_from") && gone.getMessage().contains("nowhere"), gone.getMessage());
         }
     }
 }
