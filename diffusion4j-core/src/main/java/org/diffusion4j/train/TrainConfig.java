@@ -55,6 +55,8 @@ import org.diffusion4j.schedule.NoiseSchedule;
  * <tr><td>seed</td><td>0</td><td>data order, t, ε, dropout and initialisation</td></tr>
  * <tr><td>checkpoint_every, keep_last, log_every</td><td>1000, 3, 50</td><td>steps</td></tr>
  * <tr><td>max_consecutive_bad_steps</td><td>10</td><td>stop after this many non-finite steps in a row</td></tr>
+ * <tr><td>init_from</td><td>""</td><td>fine-tuning: a model folder whose {@code unet/} weights (same architecture)
+ *     start the run instead of a random initialisation ({@link Training#initialiseFrom})</td></tr>
  * </table>
  *
  * Dropout is the model's own {@code dropout} field. Unknown keys are refused (they are typos). The
