@@ -45,6 +45,17 @@ class TrainConfigTest {
     }
 
     @Test
+    void theShapesTextPresetIsGuidedVPredictionWithoutX0Clipping() {
+        TrainConfig c = TrainConfig.preset("shapes-t2i");
+        assertTrue(c.isText());
+        assertEquals(PredictionType.V_PREDICTION, c.predictionType());
+        assertEquals("models/shapes-clip", c.textEncoder());
+        assertFalse(JsonParser.parseString(c.schedulerConfigJson()).getAsJsonObject().get("clip_sample").getAsBoolean());
+        assertTrue(JsonParser.parseString(c.toBuilder().optPUncond(0).build().schedulerConfigJson()).getAsJsonObject()
+                .get("clip_sample").getAsBoolean(), "a text model without caption dropout is not guided");
+    }
+
+    @Test
     void fashionMnistCondPresetIsTheBundledModelsRecipe() {
         TrainConfig c = TrainConfig.preset("fashion-mnist-cond");
         assertEquals(11, c.unetConfig().numClassEmbeds());
