@@ -17,7 +17,7 @@ THREADS=${THREADS:-2}
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 
 build() { # $1 = checkout; prints its class path
-    (cd "$1" && mvn -B -o -q -pl diffusion4j-core,diffusion4j-cli compile dependency:build-classpath \
+    (cd "$1" && mvn -B -o -q -pl diffusion4j-cli -am compile dependency:build-classpath \
         -Dmdep.outputFile=target/bench-classpath.txt >/dev/null)
     echo "$1/diffusion4j-cli/target/classes:$1/diffusion4j-core/target/classes:$(cat "$1/diffusion4j-cli/target/bench-classpath.txt")"
 }

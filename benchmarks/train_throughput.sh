@@ -35,7 +35,7 @@ fi
 # on a shared machine spinning costs both of them far more than it saves.
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 
-mvn -B -o -q -pl diffusion4j-core,diffusion4j-cli compile dependency:build-classpath \
+mvn -B -o -q -pl diffusion4j-cli -am compile dependency:build-classpath \
     -Dmdep.outputFile=target/bench-classpath.txt >/dev/null
 CP="diffusion4j-cli/target/classes:$(cat diffusion4j-cli/target/bench-classpath.txt)"
 
