@@ -14,6 +14,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.nn.UNet2DConfig;
 import org.diffusion4j.nn.UNet2DModel;
@@ -45,12 +46,15 @@ class TrainConfigTest {
     }
 
     @Test
-    void theShapesTextPresetIsGuidedVPredictionWithoutX0Clipping() {
+    void theShapesTextPresetsAreGuidedVPredictionWithoutX0Clipping() {
+        for (String name : List.of("shapes-t2i", "shapes-t2i-64", "shapes-ldm")) {
+            TrainConfig p = TrainConfig.preset(name);
+            assertTrue(p.isText(), name);
+            assertEquals(PredictionType.V_PREDICTION, p.predictionType(), name + ": epsilon drew grey backgrounds at low SNR");
+            assertEquals("models/shapes-clip", p.textEncoder(), name);
+            assertFalse(JsonParser.parseString(p.schedulerConfigJson()).getAsJsonObject().get("clip_sample").getAsBoolean(), name);
+        }
         TrainConfig c = TrainConfig.preset("shapes-t2i");
-        assertTrue(c.isText());
-        assertEquals(PredictionType.V_PREDICTION, c.predictionType());
-        assertEquals("models/shapes-clip", c.textEncoder());
-        assertFalse(JsonParser.parseString(c.schedulerConfigJson()).getAsJsonObject().get("clip_sample").getAsBoolean());
         assertTrue(JsonParser.parseString(c.toBuilder().optPUncond(0).build().schedulerConfigJson()).getAsJsonObject()
                 .get("clip_sample").getAsBoolean(), "a text model without caption dropout is not guided");
     }
