@@ -30,6 +30,7 @@ import org.diffusion4j.pipeline.EvalImages;
 import org.diffusion4j.pipeline.Evaluation;
 import org.diffusion4j.pipeline.ModelClasses;
 import org.diffusion4j.pipeline.SampleRequest;
+import org.diffusion4j.pipeline.SampledImages;
 import org.diffusion4j.pipeline.ShapesEvaluation;
 import org.diffusion4j.sampling.Sampler;
 import picocli.CommandLine.Command;
@@ -78,6 +79,9 @@ final class EvalCommand implements Callable<Integer> {
 
     @Mixin
     SamplingOptions.Conditioning conditioning;
+
+    @Mixin
+    SamplingOptions.Cascade cascade;
 
     @Option(names = {"-n", "--num-images"}, paramLabel = "N",
             description = "Images to sample and to compare (default: 1000; with --samples: all of them).")
@@ -144,6 +148,9 @@ final class EvalCommand implements Callable<Integer> {
             if (pipeline != null && pipeline.isText()) {
                 return evalText(pipeline, o, start);
             }
+            if (cascade.given()) {
+                throw usage("--upscale: eval scores a cascade of a text-to-image model of the shapes data; " + dir + " is not one");
+            }
             if (pipeline != null) {
                 Evaluation.checkGray28(pipeline);
             }
@@ -205,24 +212,38 @@ final class EvalCommand implements Callable<Integer> {
         if (clip != null) {
             scorer = new ShapesEvaluation.Clip(ClipModelFiles.load(clip, pipeline.manager()), ClipTokenizerFolder.load(clip.resolve("tokenizer")));
         }
-        ShapesEvaluation.Scores real = ShapesEvaluation.ofRealImages((int) pipeline.imageShape()[1], 400, Evaluation.ANCHOR_SEED, scorer);
         com.google.gson.JsonArray rows = new com.google.gson.JsonArray();
         StringBuilder table = new StringBuilder("| guidance w | one object (colour + shape) | size | two objects (binding + relation) "
                 + "| held-out compositions |" + (scorer == null ? "" : " CLIP score | FD (CLIP image features) |") + "\n|---:|---:|---:|---:|---:|"
                 + (scorer == null ? "" : "---:|---:|") + "\n");
+        List<String> perImage = ShapesEvaluation.promptsPerImage(perPrompt, twoObject);
+        int size = (int) pipeline.imageShape()[1];
         for (Double w : scales) {
             if (w != null && (!(w >= 0) || w.isInfinite())) {
                 throw usage("--guidance takes finite scales >= 0, got " + scales);
             }
-            SampleRequest base = new SampleRequest(1, seed, choice.sampler, choice.steps, overrides::apply, null, w, batch);
-            ShapesEvaluation.Scores model = ShapesEvaluation.ofModel(pipeline, base, perPrompt, twoObject, scorer, progress.listener(null));
+            SampleRequest base = new SampleRequest(perImage.size(), seed, choice.sampler, choice.steps, overrides::apply, null, w, batch,
+                    perImage, null);
+            long sampling = System.nanoTime();
+            SampledImages images = pipeline.sample(base, progress.listener(null));
+            SamplingOptions.Cascade.Upscaled up = cascade.apply(images, pipeline.manager(), seed, choice, overrides, batch,
+                    progress.listener(null));
+            double perImageSeconds = (System.nanoTime() - sampling) / 1e9 / perImage.size();
+            o.printf(Locale.ROOT, "guidance %s: %d images sampled%s in %.1f s (%.3f s per image)%n", w == null ? "7.5 (default)" : w.toString(),
+                    perImage.size(), up.line() == null ? "" : " and " + up.line().replaceFirst(" in [0-9.]+ s$", ""),
+                    perImageSeconds * perImage.size(), perImageSeconds);
+            o.flush();
+            size = (int) up.images().shape()[2];
+            ShapesEvaluation.Scores model = ShapesEvaluation.ofImages(up.images(), scorer);
             table.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f |%s%n", w == null ? "7.5 (default)" : w.toString(),
                     model.oneObject(), model.size(), model.twoObject(), model.heldOut(),
                     scorer == null ? "" : String.format(Locale.ROOT, " %.1f | %.4f |", model.clipScore(), model.fd())));
             com.google.gson.JsonObject row = scoresJson(model);
             row.addProperty("guidance", w == null ? 7.5 : w);
+            row.addProperty("seconds_per_image", perImageSeconds);
             rows.add(row);
         }
+        ShapesEvaluation.Scores real = ShapesEvaluation.ofRealImages(size, 400, Evaluation.ANCHOR_SEED, scorer);
         table.append(String.format(Locale.ROOT, "| real test images (ceiling) | %.3f | %.3f | %.3f | %.3f |%s%n", real.oneObject(),
                 real.size(), real.twoObject(), real.heldOut(),
                 scorer == null ? "" : String.format(Locale.ROOT, " %.1f | %.4f |", real.clipScore(), real.fd())));
@@ -237,6 +258,9 @@ final class EvalCommand implements Callable<Integer> {
             j.add("model", rows);
             j.add("real_test_images", scoresJson(real));
             j.addProperty("images_per_prompt", perPrompt);
+            if (cascade.given()) {
+                j.addProperty("upscale", cascade.upscale.toString());
+            }
             AtomicFiles.writeString(json, new GsonBuilder().setPrettyPrinting().create().toJson(j) + "\n");
             o.println("wrote " + json);
         }

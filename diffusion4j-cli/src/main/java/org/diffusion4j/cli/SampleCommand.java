@@ -22,7 +22,6 @@ import org.diffusion4j.pipeline.DiffusionPipeline;
 import org.diffusion4j.pipeline.ModelClasses;
 import org.diffusion4j.pipeline.SampleRequest;
 import org.diffusion4j.pipeline.SampledImages;
-import org.diffusion4j.pipeline.SuperResolution;
 import org.diffusion4j.sampling.Sampler;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -128,17 +127,8 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--scale", paramLabel = "K", description = "Upscale the grid and GIF by K (default: 2 for images of 32 px or less, else 1).")
     Integer scale;
 
-    @Option(names = "--upscale", paramLabel = "DIR",
-            description = "A cascade (CDM, Imagen): enlarge every image with this super-resolution model (train with sr_factor), "
-                    + "with the same sampler and seed.")
-    Path upscale;
-
-    @Option(names = "--upscale-steps", paramLabel = "N", description = "Steps of the super-resolution stage (default: --steps).")
-    Integer upscaleSteps;
-
-    @Option(names = "--upscale-noise-level", paramLabel = "S",
-            description = "Conditioning augmentation of the small images, -1 for none (default: half the stage's largest training level).")
-    Integer upscaleNoiseLevel;
+    @Mixin
+    SamplingOptions.Cascade cascade;
 
     @Option(names = "--no-progress", description = "Do not show the progress bar.")
     boolean noProgress;
@@ -297,33 +287,13 @@ final class SampleCommand implements Callable<Integer> {
 
     /** With --upscale, the images enlarged by the super-resolution stage (image i from image i, noise from --seed); else them. */
     private SampledImages upscaled(SampledImages base, NDManager manager, PrintWriter o) throws IOException {
-        if (upscale == null) {
-            return base;
-        }
-        try (DiffusionPipeline sr = DiffusionPipeline.load(upscale, manager)) {
-            SuperResolution stage = sr.superResolution();
-            if (stage == null) {
-                throw usage("--upscale " + upscale + " is not a super-resolution model (train one with a config that sets sr_factor)");
-            }
-            int level = upscaleNoiseLevel != null ? upscaleNoiseLevel : stage.maxNoiseLevel() / 2;
-            SampleRequest r = new SampleRequest(base.count(), seed, choice.sampler, upscaleSteps != null ? upscaleSteps : choice.steps,
-                    overrides::apply, null, null, batch);
-            long start = System.nanoTime();
-            SampledImages big;
-            try {
-                big = sr.upscale(base.values(), base.shape(), level, r, progress().listener(null));
-            } catch (IllegalArgumentException e) {
-                throw usage("--upscale " + upscale + ": " + e.getMessage().replace("--image: ", "").replace("--noise-level", "--upscale-noise-level"));
-            }
-            long[] shape = big.shape();
-            upscaleLine = String.format(Locale.ROOT, "upscaled to %dx%d by %s (%s, %d steps, input noise level %d) in %.1f s", shape[3], shape[2], upscale,
-                    big.sampler().name(), big.steps(), level, (System.nanoTime() - start) / 1e9);
-            return big;
-        }
+        SamplingOptions.Cascade.Upscaled u = cascade.apply(base, manager, seed, choice, overrides, batch, progress().listener(null));
+        upscaleLine = u.line();
+        return u.images();
     }
 
     private void validateCounts() {
-        if (upscale != null && trajectory != null) {
+        if (cascade.given() && trajectory != null) {
             throw usage("--trajectory shows one model's steps; leave it out with --upscale");
         }
         if (numImages != null && numImages < 1) {

@@ -1,5 +1,8 @@
 package org.diffusion4j.cli;
 
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -7,6 +10,10 @@ import org.diffusion4j.diffusers.SchedulerConfig;
 import org.diffusion4j.diffusion.VarianceType;
 import org.diffusion4j.pipeline.DiffusionPipeline;
 import org.diffusion4j.pipeline.ModelClasses;
+import org.diffusion4j.pipeline.SampleListener;
+import org.diffusion4j.pipeline.SampleRequest;
+import org.diffusion4j.pipeline.SampledImages;
+import org.diffusion4j.pipeline.SuperResolution;
 import org.diffusion4j.sampling.Sampler;
 import org.diffusion4j.sampling.SamplerOptions;
 import org.diffusion4j.schedule.TimestepSpacing;
@@ -19,7 +26,8 @@ import picocli.CommandLine.Spec;
  * The sampling options shared by {@code sample}, {@code eval} and {@code bench-samplers}, each
  * defined once here as a picocli mixin: which sampler ({@link Choice}: {@code sample}, {@code eval}),
  * the scheduler-config overrides ({@link Overrides}: all three) and the class conditioning with
- * classifier-free guidance ({@link Conditioning}: all three). Every option is null when not given, so
+ * classifier-free guidance ({@link Conditioning}: all three), and a cascade's super-resolution stage
+ * ({@link Cascade}: {@code sample}, {@code eval}). Every option is null when not given, so
  * a command can tell "not given" from a default.
  */
 final class SamplingOptions {
@@ -214,6 +222,66 @@ final class SamplingOptions {
         /** 1 for unconditional models and models without a null class; {@link ModelClasses#DEFAULT_GUIDANCE} otherwise. */
         static double defaultScale(ModelClasses model) {
             return model.guidanceOrDefault(null);
+        }
+    }
+
+    /** {@code --upscale} and its settings: a cascade's super-resolution stage after the model ({@code sample}, {@code eval}). */
+    static final class Cascade {
+
+        @Option(names = "--upscale", paramLabel = "DIR",
+                description = "A cascade (CDM, Imagen): enlarge every image with this super-resolution model (train with sr_factor), "
+                        + "with the same sampler and seed.")
+        Path upscale;
+
+        @Option(names = "--upscale-steps", paramLabel = "N", description = "Steps of the super-resolution stage (default: --steps).")
+        Integer upscaleSteps;
+
+        @Option(names = "--upscale-noise-level", paramLabel = "S",
+                description = "Conditioning augmentation of the small images, -1 for none (default: half the stage's largest training level).")
+        Integer upscaleNoiseLevel;
+
+        @Spec(Spec.Target.MIXEE)
+        CommandSpec spec;
+
+        /** Whether --upscale was given. */
+        boolean given() {
+            return upscale != null;
+        }
+
+        /** The images enlarged by the stage and what was done, as one line. */
+        record Upscaled(SampledImages images, String line) {}
+
+        /**
+         * {@code base} enlarged by the super-resolution stage: image i from image i, noise from {@code seed}, the sampler
+         * of {@code choice} with {@code --upscale-steps}, keeping what each image was asked for (its class or prompt);
+         * {@code base} itself, with no line, without --upscale.
+         */
+        Upscaled apply(SampledImages base, NDManager manager, long seed, Choice choice, Overrides overrides, int batch,
+                SampleListener listener) throws IOException {
+            if (upscale == null) {
+                return new Upscaled(base, null);
+            }
+            try (DiffusionPipeline sr = DiffusionPipeline.load(upscale, manager)) {
+                SuperResolution stage = sr.superResolution();
+                if (stage == null) {
+                    throw usage(spec, "--upscale " + upscale + " is not a super-resolution model (train one with a config that sets sr_factor)");
+                }
+                int level = upscaleNoiseLevel != null ? upscaleNoiseLevel : stage.maxNoiseLevel() / 2;
+                SampleRequest r = new SampleRequest(base.count(), seed, choice.sampler, upscaleSteps != null ? upscaleSteps : choice.steps,
+                        overrides::apply, null, null, batch);
+                long start = System.nanoTime();
+                SampledImages big;
+                try {
+                    big = sr.upscale(base.values(), base.shape(), level, r, listener);
+                } catch (IllegalArgumentException e) {
+                    throw usage(spec, "--upscale " + upscale + ": "
+                            + e.getMessage().replace("--image: ", "").replace("--noise-level", "--upscale-noise-level"));
+                }
+                big = new SampledImages(big.values(), big.shape(), big.sampler(), big.steps(), base.condition(), base.prompts());
+                long[] shape = big.shape();
+                return new Upscaled(big, String.format(Locale.ROOT, "upscaled to %dx%d by %s (%s, %d steps, input noise level %d) in %.1f s",
+                        shape[3], shape[2], upscale, big.sampler().name(), big.steps(), level, (System.nanoTime() - start) / 1e9));
+            }
         }
     }
 

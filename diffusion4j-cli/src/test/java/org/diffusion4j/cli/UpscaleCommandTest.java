@@ -87,4 +87,31 @@ class UpscaleCommandTest {
         assertTrue(gray.exitCode() == 2 && gray.err().contains("--upscale " + sr) && gray.err().contains("upscales 3x16x16"), gray.err());
         assertFalse(gray.err().contains("\tat "));
     }
+
+    /**
+     * {@code eval --upscale} scores the cascade: every evaluation image is made small by the text model, enlarged by the stage,
+     * and read at the stage's size next to real images of that size; a model that is not a text model is refused.
+     */
+    @Test
+    void evalScoresTheCascadeAtTheStagesSize() throws Exception {
+        Path sr = dir.resolve("sr32");
+        assertEquals(0, Cli.run("train", "--config", srConfig(32, 1).toString(), "--out", sr.toString(), "--steps", "1", "--no-progress")
+                .exitCode());
+        String text = TextSampleCommandTest.folder().toString();
+        Path json = dir.resolve("cascade.json");
+        Cli r = Cli.run("eval", "--model", text, "--upscale", sr.toString(), "-n", "1", "--steps", "1", "--upscale-steps", "1",
+                "--guidance", "2", "--json", json.toString(), "--no-progress");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("guidance 2.0: 84 images sampled and upscaled to 32x32 by " + sr), r.out());
+        com.google.gson.JsonObject j = com.google.gson.JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        assertEquals(sr.toString(), j.get("upscale").getAsString());
+        com.google.gson.JsonObject row = j.getAsJsonArray("model").get(0).getAsJsonObject();
+        assertEquals(84, row.get("images").getAsInt());
+        assertTrue(row.get("seconds_per_image").getAsDouble() > 0);
+        assertEquals(org.diffusion4j.pipeline.ShapesEvaluation.ofRealImages(32, 400, org.diffusion4j.pipeline.Evaluation.ANCHOR_SEED)
+                .oneObject(), j.getAsJsonObject("real_test_images").get("one_object").getAsDouble(), 0, "the ceiling is read at 32x32");
+        Cli notText = Cli.run("eval", "--model", QualityFixtures.tinyConditionalModel(dir, "c", 8, List.of("a", "b"), 3, 10).toString(),
+                "--upscale", sr.toString(), "-n", "2", "--steps", "1", "--metrics", "fd", "--no-progress");
+        assertTrue(notText.exitCode() == 2 && notText.err().contains("--upscale") && !notText.err().contains("\tat "), notText.err());
+    }
 }

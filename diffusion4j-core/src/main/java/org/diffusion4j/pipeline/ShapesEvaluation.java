@@ -63,19 +63,38 @@ public final class ShapesEvaluation {
             throw new IllegalArgumentException(pipeline.folder() + ": the model makes " + shape[0] + "x" + shape[1] + "x" + shape[2]
                     + " images; the shapes analyzer reads square RGB images");
         }
-        int s = (int) shape[1];
         List<String> perImage = promptsPerImage(perPrompt, twoObjectPrompts);
-        SampledImages images = pipeline.sample(base.withN(perImage.size()).withPrompts(perImage), listener);
-        int per = 3 * s * s;
+        return ofImages(pipeline.sample(base.withN(perImage.size()).withPrompts(perImage), listener), clip);
+    }
+
+    /**
+     * The scores of images made for the captions they carry ({@code images.prompts()}), by any model or a cascade of them: what
+     * {@link #ofModel} reports for the images it samples, FD and the CLIP score when {@code clip} is given.
+     */
+    public static Scores ofImages(SampledImages images, Clip clip) {
+        Read r = read(images);
+        return score(r.asked(), r.pixels(), 3 * r.s() * r.s(), r.s(), clip);
+    }
+
+    /** Images as the analyzer reads them: the scenes asked for, 8-bit pixels, the side. */
+    private record Read(List<Shapes.Scene> asked, byte[] pixels, int s) {}
+
+    private static Read read(SampledImages images) {
+        long[] shape = images.shape();
+        int s = (int) shape[2];
+        if (images.prompts() == null || shape[1] != 3 || shape[2] != shape[3]) {
+            throw new IllegalArgumentException("the shapes analyzer reads square RGB images of a text-conditional model, got "
+                    + java.util.Arrays.toString(shape));
+        }
         byte[] pixels = new byte[images.values().length];
         for (int i = 0; i < pixels.length; i++) {
             pixels[i] = (byte) ImageGrid.toByte(images.values()[i]);
         }
         List<Shapes.Scene> asked = new ArrayList<>();
-        for (String p : perImage) {
+        for (String p : images.prompts()) {
             asked.add(Shapes.parseCaption(p, s));
         }
-        return score(asked, pixels, per, s, clip);
+        return new Read(asked, pixels, s);
     }
 
     /** The prompt of each image {@link #ofModel} samples: each evaluation prompt {@code perPrompt} times in a row. */
@@ -132,21 +151,8 @@ public final class ShapesEvaluation {
      * {@link #ofModel} counts them; the CLIP-score sum when {@code clip} is given.
      */
     public static Counts count(SampledImages images, Clip clip) {
-        long[] shape = images.shape();
-        int s = (int) shape[2];
-        if (images.prompts() == null || shape[1] != 3 || shape[2] != shape[3]) {
-            throw new IllegalArgumentException("the shapes analyzer reads square RGB images of a text-conditional model, got "
-                    + java.util.Arrays.toString(shape));
-        }
-        byte[] pixels = new byte[images.values().length];
-        for (int i = 0; i < pixels.length; i++) {
-            pixels[i] = (byte) ImageGrid.toByte(images.values()[i]);
-        }
-        List<Shapes.Scene> asked = new ArrayList<>();
-        for (String p : images.prompts()) {
-            asked.add(Shapes.parseCaption(p, s));
-        }
-        return count(asked, pixels, 3 * s * s, s, clip);
+        Read r = read(images);
+        return count(r.asked(), r.pixels(), 3 * r.s() * r.s(), r.s(), clip);
     }
 
     private static Scores score(List<Shapes.Scene> asked, byte[] pixels, int per, int s, Clip clip) {

@@ -38,4 +38,31 @@ class ShapesEvaluationTest {
                 real.oneObject(), real.size(), real.twoObject(), real.heldOut());
         assertTrue(real.oneObject() >= 0.97 && real.size() >= 0.97 && real.twoObject() >= 0.95 && real.heldOut() >= 0.95, real.toString());
     }
+
+    /**
+     * Images scored by the captions they carry (a cascade's, made at another size) score as the real images of those
+     * captions do: real 64×64 test images with their captions give the ceiling's figures exactly, and the same images
+     * asked for a neighbour's caption fall far below it.
+     */
+    @Test
+    void imagesAreScoredAgainstTheCaptionsTheyCarry() {
+        int n = 120;
+        ShapesDataset d = ShapesDataset.generate(64, Split.TEST, 3, n);
+        float[] values = new float[d.pixels().length];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = org.diffusion4j.data.Batcher.toModelRange(d.pixels()[i]);
+        }
+        java.util.List<String> captions = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            captions.add(d.caption(i));
+        }
+        long[] shape = {n, 3, 64, 64};
+        ShapesEvaluation.Scores scored = ShapesEvaluation.ofImages(new SampledImages(values, shape, null, 0, ClassCondition.NONE, captions), null);
+        ShapesEvaluation.Scores real = ShapesEvaluation.ofRealImages(64, n, 3);
+        assertEquals(real, scored);
+        java.util.List<String> shifted = new java.util.ArrayList<>(captions.subList(1, n));
+        shifted.add(captions.get(0));
+        ShapesEvaluation.Scores wrong = ShapesEvaluation.ofImages(new SampledImages(values, shape, null, 0, ClassCondition.NONE, shifted), null);
+        assertTrue(wrong.oneObject() < 0.5 * real.oneObject() && wrong.twoObject() < 0.5 * real.twoObject(), wrong.toString());
+    }
 }
