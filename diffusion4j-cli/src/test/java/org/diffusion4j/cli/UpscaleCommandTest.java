@@ -76,7 +76,8 @@ class UpscaleCommandTest {
                 && r.out().contains("noise level 10"), r.out());
         Path again = dir.resolve("again.npy");
         assertEquals(0, Cli.run("sample", "--model", text, "--prompt", "a red circle", "-n", "3", "--steps", "2", "--upscale", sr.toString(),
-                "--upscale-steps", "3", "--batch", "2", "--no-progress", "--out-raw", again.toString()).exitCode());
+                "--upscale-steps", "3", "--batch", "2", "--no-progress", "--out", dir.resolve("again.png").toString(), "--out-raw",
+                again.toString()).exitCode());
         float[] a = org.diffusion4j.io.Npy.read(raw).floats();
         float[] b = org.diffusion4j.io.Npy.read(again).floats();
         for (int i = 0; i < a.length; i++) { // image i depends on image i and the seed only; kernels round other batch sizes by ulps
