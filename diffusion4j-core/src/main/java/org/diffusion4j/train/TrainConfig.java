@@ -40,6 +40,8 @@ import org.diffusion4j.schedule.NoiseSchedule;
  * <tr><td>batch_size</td><td>128</td><td></td></tr>
  * <tr><td>learning_rate</td><td>2e-4</td><td>Ho et al. 2020 (CIFAR-10)</td></tr>
  * <tr><td>lr_warmup_steps</td><td>500</td><td>linear warm-up η·min(1, (s+1)/W)</td></tr>
+ * <tr><td>lr_scheduler, lr_total_steps</td><td>"constant", 0</td><td>after the warm-up: constant, or linear | cosine decay
+ *     to 0 at step lr_total_steps (diffusers' get_scheduler and num_training_steps); see {@link LrScheduler}</td></tr>
  * <tr><td>adam_beta1, adam_beta2, adam_epsilon</td><td>0.9, 0.999, 1e-8</td><td></td></tr>
  * <tr><td>adam_weight_decay</td><td>0</td><td>Ho et al. used Adam without weight decay, as does the
  *     PyTorch peer; diffusers' example uses 1e-6, which changes little</td></tr>
@@ -144,6 +146,8 @@ public final class TrainConfig {
                 v -> new JsonPrimitive(((LossWeighting) v).jsonName()));
         static final Type TEXT_TRAINING = new Type((f, k) -> f.named(k.json, k.fallback, TextEncoderTraining::parse),
                 v -> new JsonPrimitive(((TextEncoderTraining) v).jsonName()));
+        static final Type LR = new Type((f, k) -> f.named(k.json, k.fallback, LrScheduler::parse),
+                v -> new JsonPrimitive(((LrScheduler) v).jsonName()));
         static final Type SCHEDULE = new Type((f, k) -> f.named(k.json, k.fallback, BetaSchedule::parse),
                 v -> new JsonPrimitive(((BetaSchedule) v).diffusersName()));
     }
@@ -156,6 +160,9 @@ public final class TrainConfig {
         LEARNING_RATE("learning_rate", Type.DOUBLE, 2e-4, v -> (double) v > 0 && !Double.isInfinite((double) v),
                 "must be a positive number (2e-4 is the DDPM value)"),
         LR_WARMUP_STEPS("lr_warmup_steps", Type.INT, 500, v -> (int) v >= 0, "must be >= 0"),
+        /** Written only when not constant, so the configs of earlier runs read and write as before the key existed. */
+        LR_SCHEDULER("lr_scheduler", Type.LR, LrScheduler.CONSTANT, v -> true, "", true),
+        LR_TOTAL_STEPS("lr_total_steps", Type.LONG, 0L, v -> (long) v >= 0, "must be >= 0", true),
         ADAM_BETA1("adam_beta1", Type.DOUBLE, 0.9, v -> (double) v >= 0 && (double) v < 1, "must be in [0, 1)"),
         ADAM_BETA2("adam_beta2", Type.DOUBLE, 0.999, v -> (double) v >= 0 && (double) v < 1, "must be in [0, 1)"),
         ADAM_EPSILON("adam_epsilon", Type.DOUBLE, 1e-8, v -> (double) v > 0, "must be > 0"),
@@ -322,9 +329,9 @@ public final class TrainConfig {
         return NoiseSchedule.of(betaSchedule(), numTrainTimesteps(), betaStart(), betaEnd());
     }
 
-    /** η at global step s: η·min(1, (s+1)/W) with W = lr_warmup_steps (constant η when W = 0). */
+    /** η at global step s: the warm-up η·(s+1)/W for s &lt; W = lr_warmup_steps, then {@link LrScheduler#factor the schedule}. */
     public double learningRateAt(long step) {
-        return lrWarmupSteps() <= 0 ? learningRate() : learningRate() * Math.min(1.0, (step + 1.0) / lrWarmupSteps());
+        return learningRate() * lrScheduler().factor(step, lrWarmupSteps(), lrTotalSteps());
     }
 
     /**
@@ -521,6 +528,15 @@ public final class TrainConfig {
 
     public PredictionType predictionType() {
         return (PredictionType) get(Key.PREDICTION_TYPE);
+    }
+
+    public LrScheduler lrScheduler() {
+        return (LrScheduler) get(Key.LR_SCHEDULER);
+    }
+
+    /** The step where a decaying learning rate reaches 0 (diffusers' num_training_steps); 0 for a constant rate. */
+    public long lrTotalSteps() {
+        return (Long) get(Key.LR_TOTAL_STEPS);
     }
 
     public LossWeighting lossWeighting() {
@@ -727,6 +743,12 @@ public final class TrainConfig {
                 if (v == null || !k.valid.test(v)) {
                     throw bad(k.json, v, k.rule);
                 }
+            }
+            LrScheduler lr = (LrScheduler) values[Key.LR_SCHEDULER.ordinal()];
+            if (lr != LrScheduler.CONSTANT && (long) values[Key.LR_TOTAL_STEPS.ordinal()] <= (int) values[Key.LR_WARMUP_STEPS.ordinal()]) {
+                throw bad("lr_total_steps", values[Key.LR_TOTAL_STEPS.ordinal()], "must be greater than lr_warmup_steps ("
+                        + values[Key.LR_WARMUP_STEPS.ordinal()] + ") for lr_scheduler " + lr.jsonName() + ": it is the step where the rate "
+                        + "reaches 0 (diffusers' num_training_steps)");
             }
             if (cond != null && (boolean) values[Key.RANDOM_FLIP.ordinal()]) {
                 throw bad("random_flip", true, "must be false for a text-conditional run (a flip swaps left and right in the captions)");

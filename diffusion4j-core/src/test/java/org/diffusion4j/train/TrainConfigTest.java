@@ -116,6 +116,41 @@ class TrainConfigTest {
         assertEquals(1e-3, c.toBuilder().optLrWarmupSteps(0).build().learningRateAt(0), 0);
     }
 
+    /**
+     * diffusers' get_linear_schedule_with_warmup and get_cosine_schedule_with_warmup after the warm-up: 1 at s = W, the
+     * closed forms in between (cosine ½(1 + cos πp): ½ at the middle, (2 + √2)/4 at a quarter), 0 at N and beyond.
+     */
+    @Test
+    void learningRateDecaysLikeDiffusersSchedulers() {
+        TrainConfig base = TrainConfig.preset("fashion-mnist").toBuilder().optLearningRate(1e-3).optLrWarmupSteps(100).build();
+        TrainConfig cosine = TrainConfig.parse(with(base, "\"lr_scheduler\": \"cosine\", \"lr_total_steps\": 1100"), "c.json");
+        TrainConfig linear = TrainConfig.parse(with(base, "\"lr_scheduler\": \"LINEAR\", \"lr_total_steps\": 1100"), "l.json");
+        assertEquals(1e-3 / 100, cosine.learningRateAt(0), 1e-18, "the warm-up is the same");
+        for (TrainConfig c : List.of(cosine, linear)) {
+            assertEquals(1e-3, c.learningRateAt(100), 1e-18);
+            assertEquals(0.5e-3, c.learningRateAt(600), 1e-15);
+            assertEquals(0, c.learningRateAt(1100), 1e-18);
+            assertEquals(0, c.learningRateAt(5000), 0);
+        }
+        assertEquals(1e-3 * (2 + Math.sqrt(2)) / 4, cosine.learningRateAt(350), 1e-15);
+        assertEquals(1e-3 * 0.75, linear.learningRateAt(350), 1e-15);
+        assertEquals(cosine, TrainConfig.parse(cosine.toJson(), "round trip"));
+        assertTrue(cosine.toJson().contains("\"lr_scheduler\": \"cosine\""), cosine.toJson());
+        assertFalse(base.toJson().contains("lr_scheduler"), "a constant rate writes the config as before the key existed");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TrainConfig.parse(with(base, "\"lr_scheduler\": \"cosine\""), "my.json"));
+        assertTrue(e.getMessage().contains("my.json") && e.getMessage().contains("lr_total_steps")
+                && e.getMessage().contains("greater than lr_warmup_steps (100)"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TrainConfig.parse(with(base, "\"lr_scheduler\": \"step\""), "my.json"));
+        assertTrue(e.getMessage().contains("lr_scheduler") && e.getMessage().contains("constant, linear or cosine"), e.getMessage());
+    }
+
+    /** {@code c}'s JSON with the given keys added. */
+    private static String with(TrainConfig c, String keys) {
+        String json = c.toJson().trim();
+        return json.substring(0, json.lastIndexOf('}')) + ", " + keys + "}";
+    }
+
     private static String withModel(String modelField, String value) {
         JsonObject o = JsonParser.parseString(TrainConfig.preset("fashion-mnist").toJson()).getAsJsonObject();
         o.getAsJsonObject("model").add(modelField, JsonParser.parseString(value));
