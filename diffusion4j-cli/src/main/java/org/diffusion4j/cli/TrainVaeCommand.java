@@ -40,6 +40,7 @@ import picocli.CommandLine.Spec;
             "",
             "  diffusion4j train-vae --data shapes --size 64 --out runs/vae --steps 3000",
             "  diffusion4j train-vae --data fashion-mnist --out runs/vae-fm --steps 2000 --latent-channels 2",
+            "  diffusion4j train-vae --data shapes --init-from runs/vae --out runs/vae2 --minutes 30   # train on",
             ""})
 final class TrainVaeCommand implements Callable<Integer> {
 
@@ -52,8 +53,16 @@ final class TrainVaeCommand implements Callable<Integer> {
                     + "reconstructions.png, loss.png.")
     Path out;
 
-    @Option(names = "--steps", defaultValue = "2000", paramLabel = "N", description = "Training steps (default: ${DEFAULT-VALUE}).")
-    int steps;
+    @Option(names = "--steps", paramLabel = "N", description = "Training steps (default: 2000, or as many as --minutes allows).")
+    Integer steps;
+
+    @Option(names = "--minutes", paramLabel = "M", description = "Stop after this many minutes of training (at the end of a step).")
+    Double minutes;
+
+    @Option(names = "--init-from", paramLabel = "DIR",
+            description = "Start from this auto-encoder (a train-vae folder or a diffusers AutoencoderKL folder) instead of random "
+                    + "weights; its architecture replaces --channels, --latent-channels and --groups; a fresh optimizer.")
+    Path initFrom;
 
     @Option(names = "--batch", defaultValue = "32", paramLabel = "B", description = "Images per step (default: ${DEFAULT-VALUE}).")
     int batch;
@@ -99,16 +108,32 @@ final class TrainVaeCommand implements Callable<Integer> {
         VaeTrainer.Options options;
         ImageDataset train;
         ImageDataset test;
+        AutoencoderKLConfig start = null;
         try {
-            if (steps < 1) {
+            if (steps != null && steps < 1) {
                 throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
+            }
+            if (minutes != null && !(minutes > 0 && minutes <= 100_000)) {
+                throw new IllegalArgumentException("--minutes must be in (0, 100000], got " + minutes);
             }
             options = new VaeTrainer.Options(batch, lr, klWeight, VaeTrainer.Reconstruction.parse(loss), seed);
             ImageDataset[] sets = open();
             train = sets[0];
             test = sets[1];
-            config = new AutoencoderKLConfig(train.channels(), train.channels(), latentChannels, channels, 1, groups, train.height(),
-                    1.0, true);
+            if (initFrom != null) {
+                start = startingConfig();
+                config = new AutoencoderKLConfig(start.inChannels(), start.outChannels(), start.latentChannels(), start.blockOutChannels(),
+                        start.layersPerBlock(), start.normNumGroups(), train.height(), 1.0, start.midBlockAttention());
+                channels = start.blockOutChannels();
+                latentChannels = start.latentChannels();
+            } else {
+                config = new AutoencoderKLConfig(train.channels(), train.channels(), latentChannels, channels, 1, groups, train.height(),
+                        1.0, true);
+            }
+            if (config.inChannels() != train.channels()) {
+                throw new IllegalArgumentException("--init-from " + initFrom + ": the auto-encoder reads " + config.inChannels()
+                        + "-channel images but " + train.name() + " has " + train.channels());
+            }
             if (train.height() != train.width() || train.height() % config.downsampleFactor() != 0) {
                 throw new IllegalArgumentException("--channels: " + channels.length + " levels shrink by " + config.downsampleFactor()
                         + ", which must divide the " + train.width() + "x" + train.height() + " images; use fewer levels or another --size");
@@ -116,31 +141,46 @@ final class TrainVaeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
+        int maxSteps = steps != null ? steps : minutes != null ? Integer.MAX_VALUE : 2000;
         PrintWriter o = spec.commandLine().getOut();
-        o.printf(Locale.ROOT, "train-vae: %d images of %s (%dx%dx%d), widths %s, latents %dx%dx%d, %s + %s KL, batch %d, %d steps%n",
+        o.printf(Locale.ROOT, "train-vae: %d images of %s (%dx%dx%d), widths %s, latents %dx%dx%d, %s + %s KL, batch %d, %s%n",
                 train.size(), train.name(), train.channels(), train.height(), train.width(), Arrays.toString(channels), latentChannels,
                 train.height() / config.downsampleFactor(), train.width() / config.downsampleFactor(), options.reconstruction(), klWeight,
-                batch, steps);
+                batch, (steps == null && minutes != null ? "" : maxSteps + " steps")
+                        + (minutes == null ? "" : String.format(Locale.ROOT, "%s at most %.1f min", steps == null ? "" : ",", minutes))
+                        + (initFrom == null ? "" : ", from " + initFrom));
         o.flush();
         List<MetricsLog.Point> curve = new ArrayList<>();
         long t0 = System.nanoTime();
         double factor;
+        int done;
         VaeTrainer.Reconstructions rec;
         try (NDManager m = NDManager.newBaseManager(); AutoencoderKL model = AutoencoderKL.create(config, m, seed)) {
+            if (initFrom != null) {
+                try (AutoencoderKL from = AutoencoderKLFolder.load(vaeFolder(initFrom), m)) {
+                    VaeTrainer.initialiseFrom(model, from, vaeFolder(initFrom).toString());
+                }
+            }
             VaeTrainer trainer = new VaeTrainer(model, train, options, m);
             double recent = 0;
-            for (int s = 1; s <= steps; s++) {
+            long deadline = minutes == null ? Long.MAX_VALUE : System.nanoTime() + (long) (minutes * 60e9);
+            String total = steps == null ? "" : "/" + maxSteps;
+            int s = 0;
+            while (s == 0 || s < maxSteps && System.nanoTime() < deadline) { // at least one step
                 VaeTrainer.StepLoss l = trainer.trainStep();
+                s++;
                 curve.add(new MetricsLog.Point(s, l.reconstruction()));
                 recent += l.reconstruction();
-                if (s % 100 == 0 || s == steps) {
+                boolean last = s == maxSteps || System.nanoTime() >= deadline;
+                if (s % 100 == 0 || last) {
                     int k = s % 100 == 0 ? 100 : s % 100;
-                    o.printf(Locale.ROOT, "step %d/%d reconstruction %.4f (mean of the last %d), KL %.1f, %.1f s%n", s, steps, recent / k, k,
+                    o.printf(Locale.ROOT, "step %d%s reconstruction %.4f (mean of the last %d), KL %.1f, %.1f s%n", s, total, recent / k, k,
                             l.kl(), (System.nanoTime() - t0) / 1e9);
                     o.flush();
                     recent = 0;
                 }
             }
+            done = s;
             factor = VaeTrainer.scalingFactor(model, train, 1024, seed, m);
             rec = VaeTrainer.reconstruct(model, test, TEST_IMAGES, m);
             Files.createDirectories(out);
@@ -151,7 +191,10 @@ final class TrainVaeCommand implements Callable<Integer> {
         writeReconstructions(rec);
         JsonObject report = new JsonObject();
         report.addProperty("data", train.name());
-        report.addProperty("steps", steps);
+        report.addProperty("steps", done);
+        if (initFrom != null) {
+            report.addProperty("init_from", initFrom.toString());
+        }
         report.addProperty("batch", batch);
         report.addProperty("final_reconstruction_loss", curve.get(curve.size() - 1).loss());
         report.addProperty("scaling_factor", factor);
@@ -164,6 +207,35 @@ final class TrainVaeCommand implements Callable<Integer> {
                 + "wrote %s/vae, vae.json, reconstructions.png, loss.png%n", rec.psnr(), rec.shape()[0], factor, seconds, out);
         o.flush();
         return 0;
+    }
+
+    /** {@code DIR/vae} when it is a folder (a train-vae output or a pipeline), else DIR itself. */
+    private static Path vaeFolder(Path dir) {
+        return Files.isDirectory(dir.resolve("vae")) ? dir.resolve("vae") : dir;
+    }
+
+    /** The architecture of --init-from; the shape options must not contradict it. */
+    private AutoencoderKLConfig startingConfig() throws IOException {
+        Path file = vaeFolder(initFrom).resolve("config.json");
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("--init-from " + initFrom + ": no auto-encoder there (" + file + " not found); give a "
+                    + "train-vae output folder or a diffusers AutoencoderKL folder");
+        }
+        AutoencoderKLConfig c;
+        try {
+            c = AutoencoderKLFolder.readConfig(file);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("--init-from " + initFrom + ": " + e.getMessage());
+        }
+        var given = spec.commandLine().getParseResult();
+        if (given.hasMatchedOption("--channels") && !Arrays.equals(channels, c.blockOutChannels())
+                || given.hasMatchedOption("--latent-channels") && latentChannels != c.latentChannels()
+                || given.hasMatchedOption("--groups") && groups != c.normNumGroups()) {
+            throw new IllegalArgumentException("--init-from " + initFrom + " has widths " + Arrays.toString(c.blockOutChannels()) + ", "
+                    + c.latentChannels() + " latent channels and " + c.normNumGroups() + " groups; leave out --channels, "
+                    + "--latent-channels and --groups (fine-tuning keeps the architecture)");
+        }
+        return c;
     }
 
     /** {train, test}: the named set's splits, or for a folder its images twice (a folder has no split). */

@@ -56,4 +56,34 @@ class TrainVaeCommandTest {
             assertFalse(r.err().contains("\tat "), r.err());
         }
     }
+
+    /**
+     * {@code --init-from} starts from a folder's weights and architecture: with a learning rate too small to move a float32
+     * weight, the run reproduces the first folder's reconstructions and scaling_factor exactly (a random start could not);
+     * {@code --minutes} stops after the step that crosses it; contradicting the folder's architecture is refused.
+     */
+    @Test
+    void initFromContinuesFromAFoldersWeightsAndMinutesBoundsTheRun() throws Exception {
+        Path first = dir.resolve("first");
+        assertEquals(0, Cli.run("train-vae", "--data", "shapes", "--size", "16", "--images", "64", "--steps", "3", "--batch", "4",
+                "--channels", "4,4", "--groups", "2", "--latent-channels", "3", "--out", first.toString()).exitCode());
+        Path second = dir.resolve("second");
+        Cli r = Cli.run("train-vae", "--data", "shapes", "--size", "16", "--images", "64", "--batch", "4", "--lr", "1e-30",
+                "--minutes", "0.0001", "--init-from", first.toString(), "--out", second.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("from " + first), r.out());
+        JsonObject a = JsonParser.parseString(Files.readString(first.resolve("vae.json"))).getAsJsonObject();
+        JsonObject b = JsonParser.parseString(Files.readString(second.resolve("vae.json"))).getAsJsonObject();
+        assertEquals(1, b.get("steps").getAsInt(), "the deadline passes during the first step");
+        assertEquals(first.toString(), b.get("init_from").getAsString());
+        assertEquals(a.get("test_psnr_db").getAsDouble(), b.get("test_psnr_db").getAsDouble(), 0);
+        assertEquals(a.get("scaling_factor").getAsDouble(), b.get("scaling_factor").getAsDouble(), 0);
+        Cli bad = Cli.run("train-vae", "--data", "shapes", "--size", "16", "--images", "64", "--steps", "1", "--channels", "8,8",
+                "--init-from", first.toString(), "--out", dir.resolve("third").toString());
+        assertTrue(bad.exitCode() == 2 && bad.err().contains("--init-from " + first + " has widths [4, 4]") && !bad.err().contains("\tat "),
+                bad.err());
+        Cli missing = Cli.run("train-vae", "--data", "shapes", "--size", "16", "--steps", "1", "--init-from", dir.resolve("nope").toString(),
+                "--out", dir.resolve("fourth").toString());
+        assertTrue(missing.exitCode() == 2 && missing.err().contains("no auto-encoder there"), missing.err());
+    }
 }

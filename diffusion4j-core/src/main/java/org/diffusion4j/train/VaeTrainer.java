@@ -127,6 +127,18 @@ public final class VaeTrainer {
         return result;
     }
 
+    /**
+     * Fine-tuning: copies the weights of {@code from} (an auto-encoder loaded from a folder, same architecture) into the
+     * trainable {@code model}, which then trains with a fresh optimizer.
+     *
+     * @throws IllegalArgumentException when the two do not hold the same tensors
+     */
+    public static void initialiseFrom(AutoencoderKL model, AutoencoderKL from, String what) {
+        Map<String, float[]> values = new LinkedHashMap<>();
+        from.parameters().forEach((name, a) -> values.put(name, a.toFloatArray()));
+        TensorMaps.copyInto(model.parameters(), values, what);
+    }
+
     /** KL(N(μ, σ²) ‖ N(0, I)) summed over each image's latent, averaged over the batch (diffusers' {@code kl().mean()}). */
     static NDArray klDivergence(AutoencoderKL.LatentDistribution q) {
         NDArray perElement = q.mean().square().add(q.logvar().exp()).sub(1f).sub(q.logvar());
