@@ -244,9 +244,9 @@ class SparkRequestsTest {
             // what the accuracies are counted over: 42 one-object prompts (6 held out), 42 two-object ones
             ShapesEvaluation.Counts counts = r.totals().shapesCounts();
             assertEquals(List.of(84L, 42L, 42L, 6L), List.of(counts.images(), counts.oneObject(), counts.twoObject(), counts.heldOut()));
-            // the CLIP network scores batches of 16 here and of 64 there; measured: equal to the last bit (tolerance: a CPU
-            // whose kernels round another batch size differently)
-            assertEquals(one.clipScore(), spark.clipScore(), 1e-9 * one.clipScore());
+            // the CLIP network scores batches of 16 here and of 64 there: equal to the last bit on an AMD Zen 4, 1.6e-9 apart
+            // on a Sapphire Rapids whose kernels round the two batch sizes differently; float32 embeddings, so 1e-6 relative
+            assertEquals(one.clipScore(), spark.clipScore(), 1e-6 * one.clipScore());
             // FD in CLIP space from the partitions' exact embedding sums against the same 2000 reference images
             assertTrue(one.fd() > 0 && Double.isFinite(spark.fd()), spark.toString());
             assertEquals(one.fd(), spark.fd(), 1e-6 * one.fd());
