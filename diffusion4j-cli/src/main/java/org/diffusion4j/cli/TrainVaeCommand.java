@@ -124,8 +124,6 @@ final class TrainVaeCommand implements Callable<Integer> {
                 start = startingConfig();
                 config = new AutoencoderKLConfig(start.inChannels(), start.outChannels(), start.latentChannels(), start.blockOutChannels(),
                         start.layersPerBlock(), start.normNumGroups(), train.height(), 1.0, start.midBlockAttention());
-                channels = start.blockOutChannels();
-                latentChannels = start.latentChannels();
             } else {
                 config = new AutoencoderKLConfig(train.channels(), train.channels(), latentChannels, channels, 1, groups, train.height(),
                         1.0, true);
@@ -135,7 +133,7 @@ final class TrainVaeCommand implements Callable<Integer> {
                         + "-channel images but " + train.name() + " has " + train.channels());
             }
             if (train.height() != train.width() || train.height() % config.downsampleFactor() != 0) {
-                throw new IllegalArgumentException("--channels: " + channels.length + " levels shrink by " + config.downsampleFactor()
+                throw new IllegalArgumentException("--channels: " + config.blockOutChannels().length + " levels shrink by " + config.downsampleFactor()
                         + ", which must divide the " + train.width() + "x" + train.height() + " images; use fewer levels or another --size");
             }
         } catch (IllegalArgumentException e) {
@@ -144,7 +142,8 @@ final class TrainVaeCommand implements Callable<Integer> {
         int maxSteps = steps != null ? steps : minutes != null ? Integer.MAX_VALUE : 2000;
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "train-vae: %d images of %s (%dx%dx%d), widths %s, latents %dx%dx%d, %s + %s KL, batch %d, %s%n",
-                train.size(), train.name(), train.channels(), train.height(), train.width(), Arrays.toString(channels), latentChannels,
+                train.size(), train.name(), train.channels(), train.height(), train.width(), Arrays.toString(config.blockOutChannels()),
+                config.latentChannels(),
                 train.height() / config.downsampleFactor(), train.width() / config.downsampleFactor(), options.reconstruction(), klWeight,
                 batch, (steps == null && minutes != null ? "" : maxSteps + " steps")
                         + (minutes == null ? "" : String.format(Locale.ROOT, "%s at most %.1f min", steps == null ? "" : ",", minutes))
