@@ -213,9 +213,7 @@ final class EvalCommand implements Callable<Integer> {
             scorer = new ShapesEvaluation.Clip(ClipModelFiles.load(clip, pipeline.manager()), ClipTokenizerFolder.load(clip.resolve("tokenizer")));
         }
         com.google.gson.JsonArray rows = new com.google.gson.JsonArray();
-        StringBuilder table = new StringBuilder("| guidance w | one object (colour + shape) | size | two objects (binding + relation) "
-                + "| held-out compositions |" + (scorer == null ? "" : " CLIP score | FD (CLIP image features) |") + "\n|---:|---:|---:|---:|---:|"
-                + (scorer == null ? "" : "---:|---:|") + "\n");
+        StringBuilder table = new StringBuilder(ShapesTable.header(scorer != null));
         List<String> perImage = ShapesEvaluation.promptsPerImage(perPrompt, twoObject);
         int size = (int) pipeline.imageShape()[1];
         for (Double w : scales) {
@@ -235,18 +233,14 @@ final class EvalCommand implements Callable<Integer> {
             o.flush();
             size = (int) up.images().shape()[2];
             ShapesEvaluation.Scores model = ShapesEvaluation.ofImages(up.images(), scorer);
-            table.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f |%s%n", w == null ? "7.5 (default)" : w.toString(),
-                    model.oneObject(), model.size(), model.twoObject(), model.heldOut(),
-                    scorer == null ? "" : String.format(Locale.ROOT, " %.1f | %.4f |", model.clipScore(), model.fd())));
-            com.google.gson.JsonObject row = scoresJson(model);
+            table.append(ShapesTable.row(w == null ? "7.5 (default)" : w.toString(), model, scorer != null));
+            com.google.gson.JsonObject row = ShapesTable.json(model);
             row.addProperty("guidance", w == null ? 7.5 : w);
             row.addProperty("seconds_per_image", perImageSeconds);
             rows.add(row);
         }
         ShapesEvaluation.Scores real = ShapesEvaluation.ofRealImages(size, 400, Evaluation.ANCHOR_SEED, scorer);
-        table.append(String.format(Locale.ROOT, "| real test images (ceiling) | %.3f | %.3f | %.3f | %.3f |%s%n", real.oneObject(),
-                real.size(), real.twoObject(), real.heldOut(),
-                scorer == null ? "" : String.format(Locale.ROOT, " %.1f | %.4f |", real.clipScore(), real.fd())));
+        table.append(ShapesTable.row("real test images (ceiling)", real, scorer != null));
         if (scorer != null) {
             scorer.model().close();
         }
@@ -256,7 +250,7 @@ final class EvalCommand implements Callable<Integer> {
         if (json != null) {
             com.google.gson.JsonObject j = new com.google.gson.JsonObject();
             j.add("model", rows);
-            j.add("real_test_images", scoresJson(real));
+            j.add("real_test_images", ShapesTable.json(real));
             j.addProperty("images_per_prompt", perPrompt);
             if (cascade.given()) {
                 j.addProperty("upscale", cascade.upscale.toString());
@@ -266,20 +260,6 @@ final class EvalCommand implements Callable<Integer> {
         }
         o.flush();
         return 0;
-    }
-
-    /** The scores as JSON; a score that was not measured (NaN) is left out. */
-    private static com.google.gson.JsonObject scoresJson(ShapesEvaluation.Scores sc) {
-        com.google.gson.JsonObject o = new com.google.gson.JsonObject();
-        o.addProperty("images", sc.images());
-        String[] names = {"one_object", "size", "two_objects", "held_out", "clip_score", "fd_clip"};
-        double[] values = {sc.oneObject(), sc.size(), sc.twoObject(), sc.heldOut(), sc.clipScore(), sc.fd()};
-        for (int i = 0; i < names.length; i++) {
-            if (!Double.isNaN(values[i])) {
-                o.addProperty(names[i], values[i]);
-            }
-        }
-        return o;
     }
 
     /** Messages to the output, counted tasks as progress bars on stderr (unless --no-progress). */

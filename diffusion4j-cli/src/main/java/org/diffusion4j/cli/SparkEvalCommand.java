@@ -117,15 +117,12 @@ final class SparkEvalCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "%d images per prompt of the 84 shapes evaluation prompts (42 one-object, 6 of them held out; 42 two-object), "
                 + "read by the shapes analyzer on the executors; counts merged from %d partitions%n", perPrompt, r.partitionCount());
         o.println();
-        o.println("| guidance w | one object (colour + shape) | size | two objects (binding + relation) | held-out compositions |"
-                + (clip == null ? "" : " CLIP score | FD (CLIP image features) |"));
-        o.println("|---:|---:|---:|---:|---:|" + (clip == null ? "" : "---:|---:|"));
-        o.printf(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f |%s%n", settings.guidance() == null ? "7.5 (default)" : settings.guidance().toString(),
-                s.oneObject(), s.size(), s.twoObject(), s.heldOut(),
-                clip == null ? "" : String.format(Locale.ROOT, " %.1f | %.4f |", s.clipScore(), s.fd()));
+        o.print(ShapesTable.header(clip != null));
+        o.print(ShapesTable.row(settings.guidance() == null ? "7.5 (default)" : settings.guidance().toString(), s, clip != null));
         o.println();
-        o.printf(Locale.ROOT, "counts: one object %d/%d right (size %d), two objects %d/%d, held out %d/%d%s%n", k.oneObjectRight(),
-                k.oneObject(), k.sizeRight(), k.twoObjectRight(), k.twoObject(), k.heldOutRight(), k.heldOut(),
+        o.printf(Locale.ROOT, "counts: one object %d/%d right (size %d), two objects %d/%d (parts %d, bound %d), held out %d/%d%s%n",
+                k.oneObjectRight(), k.oneObject(), k.sizeRight(), k.twoObjectRight(), k.twoObject(), k.twoObjectParts(), k.twoObjectBound(),
+                k.heldOutRight(), k.heldOut(),
                 clip == null ? "" : String.format(Locale.ROOT, "; CLIP-score sum %.6f over %d images (exact), mean %.6f", r.totals().clipSum(),
                         k.images(), s.clipScore()));
         o.flush();

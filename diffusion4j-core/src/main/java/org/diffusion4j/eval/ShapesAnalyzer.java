@@ -20,8 +20,12 @@ public final class ShapesAnalyzer {
     /** One object found in an image. */
     public record Detected(Shapes.Shape shape, Shapes.Colour colour, Shapes.Size size, double centreX, double centreY, int pixels) {}
 
-    /** How an image matches what was asked: the objects' colour and shape, their sizes, and the relation. */
-    public record Verdict(boolean objects, boolean sizes, boolean relation) {
+    /**
+     * How an image matches what was asked, as a funnel: the parts (as many objects as asked, carrying the asked shapes and
+     * the asked colours, however paired), the objects (each asked colour on its asked shape: attribute binding), their
+     * sizes, and the relation.
+     */
+    public record Verdict(boolean parts, boolean objects, boolean sizes, boolean relation) {
         /** Everything asked for is there. */
         public boolean correct() {
             return objects && sizes && relation;
@@ -147,15 +151,17 @@ public final class ShapesAnalyzer {
 
     /**
      * The verdict of image {@code planes} against the scene asked for: the right number of objects with the asked
-     * colour and shape (in a two-object scene, each asked object matched by a distinct detected one), sizes as
-     * asked (one-object captions name it), and the asked relation between the two objects' centroids.
+     * shapes and colours in any pairing (the parts), each asked colour–shape pair matched by a distinct detected object
+     * (binding), sizes as asked (one-object captions name it), and the asked relation between the two objects' centroids.
      */
     public static Verdict judge(Shapes.Scene asked, byte[] planes, int offset, int s) {
         List<Detected> found = analyze(planes, offset, s);
         List<Shapes.Item> items = asked.items();
         if (found.size() != items.size()) {
-            return new Verdict(false, false, false);
+            return new Verdict(false, false, false, false);
         }
+        boolean parts = sorted(found.stream().map(Detected::shape).toList()).equals(sorted(items.stream().map(Shapes.Item::shape).toList()))
+                && sorted(found.stream().map(Detected::colour).toList()).equals(sorted(items.stream().map(Shapes.Item::colour).toList()));
         Detected[] match = new Detected[items.size()];
         List<Detected> left = new ArrayList<>(found);
         for (int i = 0; i < items.size(); i++) {
@@ -168,12 +174,16 @@ public final class ShapesAnalyzer {
                 }
             }
             if (match[i] == null) {
-                return new Verdict(false, false, false);
+                return new Verdict(parts, false, false, false);
             }
         }
         boolean sizes = items.size() > 1 || match[0].size() == items.get(0).size();
         boolean relation = asked.relation() == null || relationHolds(asked.relation(), match[0], match[1]);
-        return new Verdict(true, sizes, relation);
+        return new Verdict(true, true, sizes, relation);
+    }
+
+    private static <E extends Enum<E>> List<E> sorted(List<E> values) {
+        return values.stream().sorted().toList();
     }
 
     /** The relation by centroids, dominant axis and sign (no margin: the generator's 2 px margin is for drawing). */

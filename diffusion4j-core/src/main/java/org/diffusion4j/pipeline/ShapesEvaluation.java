@@ -24,8 +24,13 @@ import org.diffusion4j.nn.ClipTokenizer;
 public final class ShapesEvaluation {
 
     /**
-     * Accuracies in [0, 1] (NaN when there was nothing to score).
+     * Accuracies in [0, 1] (NaN when there was nothing to score). The two-object figures are a funnel, as GenEval separates
+     * "two objects", "colour attribution" and "position": {@code twoParts} ≥ {@code twoBound} ≥ {@code twoObject}.
      *
+     * @param twoParts of the two-object images, the share with exactly two objects carrying the asked shapes and the asked
+     *     colours, however paired
+     * @param twoBound the share with each asked colour on its asked shape (attribute binding), the relation not checked
+     * @param twoObject the share with both objects bound and the asked relation between them: everything right
      * @param images the images scored
      * @param fd the squared Fréchet distance of the images' CLIP image embeddings (the project's CLIP) to those of
      *     {@value #FD_REFERENCE_IMAGES} real test images — FD in the feature space of a CLIP image encoder, as "FD_CLIP"
@@ -33,7 +38,7 @@ public final class ShapesEvaluation {
      * @param clipScore the mean CLIP score of the images against their prompts (Hessel et al. 2021, with the project's
      *     CLIP: not comparable to published CLIP scores), NaN without a CLIP model
      */
-    public record Scores(int images, double oneObject, double size, double twoObject, double heldOut, double clipScore, double fd) {}
+    public record Scores(int images, double oneObject, double size, double twoParts, double twoBound, double twoObject, double heldOut, double clipScore, double fd) {}
 
     /** Real test images whose CLIP-image-feature statistics are FD's reference (drawn with another seed than the ceiling row). */
     public static final int FD_REFERENCE_IMAGES = 2000;
@@ -129,19 +134,20 @@ public final class ShapesEvaluation {
      *
      * @param clipSum the sum of the images' CLIP scores (summed in image order in double), 0 without a CLIP model
      */
-    public record Counts(long images, long oneObject, long oneObjectRight, long sizeRight, long twoObject, long twoObjectRight,
-            long heldOut, long heldOutRight, double clipSum) implements java.io.Serializable {
+    public record Counts(long images, long oneObject, long oneObjectRight, long sizeRight, long twoObject, long twoObjectParts,
+            long twoObjectBound, long twoObjectRight, long heldOut, long heldOutRight, double clipSum) implements java.io.Serializable {
 
         /** The counts of both parts. */
         public Counts plus(Counts o) {
             return new Counts(images + o.images, oneObject + o.oneObject, oneObjectRight + o.oneObjectRight, sizeRight + o.sizeRight,
-                    twoObject + o.twoObject, twoObjectRight + o.twoObjectRight, heldOut + o.heldOut, heldOutRight + o.heldOutRight,
+                    twoObject + o.twoObject, twoObjectParts + o.twoObjectParts, twoObjectBound + o.twoObjectBound, twoObjectRight + o.twoObjectRight, heldOut + o.heldOut, heldOutRight + o.heldOutRight,
                     clipSum + o.clipSum);
         }
 
         /** The accuracies, and the mean CLIP score (NaN when {@code withClip} is false); fd NaN. */
         public Scores scores(boolean withClip) {
-            return new Scores((int) images, ratio(oneObjectRight, oneObject), ratio(sizeRight, oneObject), ratio(twoObjectRight, twoObject),
+            return new Scores((int) images, ratio(oneObjectRight, oneObject), ratio(sizeRight, oneObject), ratio(twoObjectParts, twoObject),
+                    ratio(twoObjectBound, twoObject), ratio(twoObjectRight, twoObject),
                     ratio(heldOutRight, heldOut), withClip ? clipSum / images : Double.NaN, Double.NaN);
         }
     }
@@ -158,7 +164,7 @@ public final class ShapesEvaluation {
     private static Scores score(List<Shapes.Scene> asked, byte[] pixels, int per, int s, Clip clip) {
         Counts c = count(asked, pixels, per, s, clip);
         return new Scores(asked.size(), ratio(c.oneObjectRight(), c.oneObject()), ratio(c.sizeRight(), c.oneObject()),
-                ratio(c.twoObjectRight(), c.twoObject()), ratio(c.heldOutRight(), c.heldOut()),
+                ratio(c.twoObjectParts(), c.twoObject()), ratio(c.twoObjectBound(), c.twoObject()), ratio(c.twoObjectRight(), c.twoObject()), ratio(c.heldOutRight(), c.heldOut()),
                 clip == null ? Double.NaN : c.clipSum() / asked.size(),
                 clip == null ? Double.NaN : FrechetDistance.squared(clipReference(clip, s), embeddingStats(clip, pixels, asked.size(), per, s)));
     }
@@ -168,6 +174,8 @@ public final class ShapesEvaluation {
         int oneRight = 0;
         int sizeRight = 0;
         int two = 0;
+        int twoParts = 0;
+        int twoBound = 0;
         int twoRight = 0;
         int held = 0;
         int heldRight = 0;
@@ -185,10 +193,12 @@ public final class ShapesEvaluation {
                 }
             } else {
                 two++;
+                twoParts += v.parts() ? 1 : 0;
+                twoBound += v.objects() ? 1 : 0;
                 twoRight += v.correct() ? 1 : 0;
             }
         }
-        return new Counts(asked.size(), one, oneRight, sizeRight, two, twoRight, held, heldRight,
+        return new Counts(asked.size(), one, oneRight, sizeRight, two, twoParts, twoBound, twoRight, held, heldRight,
                 clip == null ? 0 : clipScoreSum(clip, asked, pixels, per, s));
     }
 

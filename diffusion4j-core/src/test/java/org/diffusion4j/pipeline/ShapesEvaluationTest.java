@@ -37,6 +37,43 @@ class ShapesEvaluationTest {
         System.out.printf("shapes ceiling (400 real test images, S=32): one object %.3f, size %.3f, two objects %.3f, held-out %.3f%n",
                 real.oneObject(), real.size(), real.twoObject(), real.heldOut());
         assertTrue(real.oneObject() >= 0.97 && real.size() >= 0.97 && real.twoObject() >= 0.95 && real.heldOut() >= 0.95, real.toString());
+        assertTrue(real.twoParts() >= real.twoBound() && real.twoBound() >= real.twoObject(), "the two-object funnel narrows: " + real);
+    }
+
+    /**
+     * The two-object funnel tells binding from drawing: real images asked for their captions with the two colours swapped
+     * still hold the parts (the same shapes and colours), but only the pairs of one shape stay bound, and those lose the
+     * relation.
+     */
+    @Test
+    void swappedColoursKeepThePartsButLoseTheBinding() {
+        int n = 200;
+        ShapesDataset d = ShapesDataset.generate(32, Split.TEST, 7, n);
+        float[] values = new float[d.pixels().length];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = org.diffusion4j.data.Batcher.toModelRange(d.pixels()[i]);
+        }
+        java.util.List<String> swapped = new java.util.ArrayList<>();
+        int sameShape = 0;
+        for (int i = 0; i < n; i++) {
+            Shapes.Scene scene = d.sceneAt(i);
+            if (scene.items().size() == 1) {
+                swapped.add(scene.caption());
+                continue;
+            }
+            Shapes.Item a = scene.items().get(0);
+            Shapes.Item b = scene.items().get(1);
+            swapped.add("a " + b.colour().word() + " " + a.shape().word() + " " + scene.relation().words() + " a " + a.colour().word() + " "
+                    + b.shape().word());
+            sameShape += scene.items().get(0).shape() == scene.items().get(1).shape() ? 1 : 0;
+        }
+        long[] shape = {n, 3, 32, 32};
+        ShapesEvaluation.Scores real = ShapesEvaluation.ofRealImages(32, n, 7);
+        ShapesEvaluation.Scores s = ShapesEvaluation.ofImages(new SampledImages(values, shape, null, 0, ClassCondition.NONE, swapped), null);
+        assertEquals(real.oneObject(), s.oneObject(), 0.0);
+        assertEquals(real.twoParts(), s.twoParts(), 0.0, "the same shapes and colours are drawn");
+        assertTrue(s.twoBound() <= (sameShape + 0.5) / (n / 2.0) && s.twoBound() < 0.5 * real.twoBound(), s + ", same-shape pairs " + sameShape);
+        assertTrue(s.twoObject() < 0.05, "a same-shape pair with swapped colours has its relation reversed: " + s);
     }
 
     /**

@@ -125,8 +125,8 @@ public final class PartitionStats implements Serializable {
             return null;
         }
         ShapesEvaluation.Counts c = new ShapesEvaluation.Counts(shapes.images(), shapes.oneObject(), shapes.oneObjectRight(),
-                shapes.sizeRight(), shapes.twoObject(), shapes.twoObjectRight(), shapes.heldOut(), shapes.heldOutRight(),
-                clipSum == null ? 0 : clipSum.doubleValue());
+                shapes.sizeRight(), shapes.twoObject(), shapes.twoObjectParts(), shapes.twoObjectBound(), shapes.twoObjectRight(),
+                shapes.heldOut(), shapes.heldOutRight(), clipSum == null ? 0 : clipSum.doubleValue());
         return c.scores(clipSum != null);
     }
 

@@ -55,7 +55,7 @@ final class SliceSampler implements AutoCloseable {
             }
             clip = s.clip() == null ? null : loadClip(s, evalManager, host);
             if (s.shapes()) {
-                stats.shapes = new ShapesEvaluation.Counts(0, 0, 0, 0, 0, 0, 0, 0, 0);
+                stats.shapes = new ShapesEvaluation.Counts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
                 stats.clipSum = clip == null ? null : BigDecimal.ZERO;
                 stats.clipFeatures = clip == null ? null : new FeatureSums(clip.model().embedDim());
                 stats.imageSide = (int) pipe.imageShape()[1];

@@ -71,8 +71,8 @@ public final class SparkSampling {
         /** A text model's shapes-analyzer scores, mean CLIP score and FD in CLIP space, or null when not measured. */
         public ShapesEvaluation.Scores shapes() {
             ShapesEvaluation.Scores s = totals.shapes();
-            return s == null ? null : new ShapesEvaluation.Scores(s.images(), s.oneObject(), s.size(), s.twoObject(), s.heldOut(),
-                    s.clipScore(), clipFd);
+            return s == null ? null : new ShapesEvaluation.Scores(s.images(), s.oneObject(), s.size(), s.twoParts(), s.twoBound(),
+                    s.twoObject(), s.heldOut(), s.clipScore(), clipFd);
         }
 
         /** Images per second of wall time. */
