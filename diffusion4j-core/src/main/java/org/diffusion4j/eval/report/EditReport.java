@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import org.diffusion4j.io.AtomicFiles;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -41,37 +40,23 @@ public final class EditReport {
 
     private EditReport() {}
 
+    private static final List<Column<Row>> COLUMNS = List.of(
+            new Column<>("evaluations / image", "evaluations", Row::evaluations, "%d"),
+            new Column<>("FD ↓", "fd", Row::fd, "%.2f"),
+            new Column<>("class accuracy ↑", "accuracy", Row::accuracy, "%.3f"),
+            new Column<>("RMS to input", "rms", Row::rms, "%.3f"),
+            new Column<>("feature distance to input", "feature_distance", Row::featureDistance, "%.2f"),
+            new Column<>("kept region, max 8-bit diff", "kept_max_8bit_difference", r -> r.keptDifference() < 0 ? null : r.keptDifference(), "%d"),
+            new Column<>("seconds", "seconds", Row::seconds, "%.0f"));
+
     /** A markdown table of {@code rows} under {@code title}. */
     public static String table(String title, List<Row> rows) {
-        StringBuilder b = new StringBuilder("**" + title + "**\n\n"
-                + "| | evaluations / image | FD ↓ | class accuracy ↑ | RMS to input | feature distance to input | kept region, max 8-bit diff | seconds |\n"
-                + "|---|---:|---:|---:|---:|---:|---:|---:|\n");
-        for (Row r : rows) {
-            b.append(String.format(Locale.ROOT, "| %s | %d | %.2f | %.3f | %.3f | %.2f | %s | %.0f |%n", r.name(), r.evaluations(), r.fd(),
-                    r.accuracy(), r.rms(), r.featureDistance(), r.keptDifference() < 0 ? "" : Integer.toString(r.keptDifference()),
-                    r.seconds()));
-        }
-        return b.append('\n').toString();
+        return Column.table(title, COLUMNS, Row::name, rows);
     }
 
     /** The rows as JSON objects. */
     public static JsonArray json(List<Row> rows) {
-        JsonArray a = new JsonArray();
-        for (Row r : rows) {
-            JsonObject o = new JsonObject();
-            o.addProperty("name", r.name());
-            o.addProperty("evaluations", r.evaluations());
-            o.addProperty("fd", r.fd());
-            o.addProperty("accuracy", r.accuracy());
-            o.addProperty("rms", r.rms());
-            o.addProperty("feature_distance", r.featureDistance());
-            if (r.keptDifference() >= 0) {
-                o.addProperty("kept_max_8bit_difference", r.keptDifference());
-            }
-            o.addProperty("seconds", r.seconds());
-            a.add(o);
-        }
-        return a;
+        return Column.json(COLUMNS, Row::name, rows);
     }
 
     /** SDEdit's realism–faithfulness trade-off (Meng et al. 2022, Fig. 4): FD against the RMS distance to the input, per strength. */

@@ -1,9 +1,7 @@
 package org.diffusion4j.eval.report;
 
 import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import java.util.List;
-import java.util.Locale;
 
 /** The table and JSON rows of the shapes editing evaluation (replace one object of a two-object image, read by the shapes analyzer). */
 public final class ShapesEditReport {
@@ -24,34 +22,21 @@ public final class ShapesEditReport {
 
     private ShapesEditReport() {}
 
+    private static final List<Column<Row>> COLUMNS = List.of(
+            new Column<>("evaluations / image", "evaluations", Row::evaluations, "%d"),
+            new Column<>("both objects asked ↑", "both_objects", Row::objects, "%.3f"),
+            new Column<>("objects + relation ↑", "objects_and_relation", Row::correct, "%.3f"),
+            new Column<>("still the original", "still_original", Row::unchanged, "%.3f"),
+            new Column<>("kept region, max 8-bit diff", "kept_max_8bit_difference", r -> r.keptDifference() < 0 ? null : r.keptDifference(), "%d"),
+            new Column<>("seconds", "seconds", Row::seconds, "%.0f"));
+
     /** A markdown table of {@code rows} under {@code title}. */
     public static String table(String title, List<Row> rows) {
-        StringBuilder b = new StringBuilder("**" + title + "**\n\n"
-                + "| | evaluations / image | both objects asked ↑ | objects + relation ↑ | still the original | kept region, max 8-bit diff | seconds |\n"
-                + "|---|---:|---:|---:|---:|---:|---:|\n");
-        for (Row r : rows) {
-            b.append(String.format(Locale.ROOT, "| %s | %d | %.3f | %.3f | %.3f | %s | %.0f |%n", r.name(), r.evaluations(), r.objects(),
-                    r.correct(), r.unchanged(), r.keptDifference() < 0 ? "" : Integer.toString(r.keptDifference()), r.seconds()));
-        }
-        return b.append('\n').toString();
+        return Column.table(title, COLUMNS, Row::name, rows);
     }
 
     /** The rows as JSON objects. */
     public static JsonArray json(List<Row> rows) {
-        JsonArray a = new JsonArray();
-        for (Row r : rows) {
-            JsonObject o = new JsonObject();
-            o.addProperty("name", r.name());
-            o.addProperty("evaluations", r.evaluations());
-            o.addProperty("both_objects", r.objects());
-            o.addProperty("objects_and_relation", r.correct());
-            o.addProperty("still_original", r.unchanged());
-            if (r.keptDifference() >= 0) {
-                o.addProperty("kept_max_8bit_difference", r.keptDifference());
-            }
-            o.addProperty("seconds", r.seconds());
-            a.add(o);
-        }
-        return a;
+        return Column.json(COLUMNS, Row::name, rows);
     }
 }
