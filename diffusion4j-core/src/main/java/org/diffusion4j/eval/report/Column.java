@@ -13,6 +13,28 @@ import java.util.function.Function;
  */
 record Column<R>(String header, String key, Function<R, ? extends Number> value, String format) {
 
+    /** What every editing report's row has: who made the edits, their cost and whether the kept pixels stayed. */
+    interface EditRow {
+        String name();
+
+        int evaluations();
+
+        /** The largest 8-bit difference in the kept region; −1 when not an edit. */
+        int keptDifference();
+
+        double seconds();
+    }
+
+    /** An editing report's columns: evaluations per image, then {@code measures}, then the kept region and the seconds. */
+    static <R extends EditRow> List<Column<R>> edits(List<Column<R>> measures) {
+        List<Column<R>> all = new java.util.ArrayList<>();
+        all.add(new Column<>("evaluations / image", "evaluations", EditRow::evaluations, "%d"));
+        all.addAll(measures);
+        all.add(new Column<>("kept region, max 8-bit diff", "kept_max_8bit_difference", r -> r.keptDifference() < 0 ? null : r.keptDifference(), "%d"));
+        all.add(new Column<>("seconds", "seconds", EditRow::seconds, "%.0f"));
+        return List.copyOf(all);
+    }
+
     /** A Markdown table under {@code title}: the rows' names in the first column, then one cell per column. */
     static <R> String table(String title, List<Column<R>> columns, Function<R, String> name, List<R> rows) {
         StringBuilder b = new StringBuilder("**" + title + "**\n\n|");

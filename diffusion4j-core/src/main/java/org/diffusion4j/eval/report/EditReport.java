@@ -36,18 +36,15 @@ public final class EditReport {
      * @param seconds wall time of the edits
      */
     public record Row(String name, int evaluations, double fd, double accuracy, double rms, double featureDistance, int keptDifference,
-            double seconds) {}
+            double seconds) implements Column.EditRow {}
 
     private EditReport() {}
 
-    private static final List<Column<Row>> COLUMNS = List.of(
-            new Column<>("evaluations / image", "evaluations", Row::evaluations, "%d"),
+    private static final List<Column<Row>> COLUMNS = Column.edits(List.of(
             new Column<>("FD ↓", "fd", Row::fd, "%.2f"),
             new Column<>("class accuracy ↑", "accuracy", Row::accuracy, "%.3f"),
             new Column<>("RMS to input", "rms", Row::rms, "%.3f"),
-            new Column<>("feature distance to input", "feature_distance", Row::featureDistance, "%.2f"),
-            new Column<>("kept region, max 8-bit diff", "kept_max_8bit_difference", r -> r.keptDifference() < 0 ? null : r.keptDifference(), "%d"),
-            new Column<>("seconds", "seconds", Row::seconds, "%.0f"));
+            new Column<>("feature distance to input", "feature_distance", Row::featureDistance, "%.2f")));
 
     /** A markdown table of {@code rows} under {@code title}. */
     public static String table(String title, List<Row> rows) {

@@ -18,17 +18,14 @@ public final class ShapesEditReport {
      * @param seconds wall time
      */
     public record Row(String name, int evaluations, double objects, double correct, double unchanged, int keptDifference,
-            double seconds) {}
+            double seconds) implements Column.EditRow {}
 
     private ShapesEditReport() {}
 
-    private static final List<Column<Row>> COLUMNS = List.of(
-            new Column<>("evaluations / image", "evaluations", Row::evaluations, "%d"),
+    private static final List<Column<Row>> COLUMNS = Column.edits(List.of(
             new Column<>("both objects asked ↑", "both_objects", Row::objects, "%.3f"),
             new Column<>("objects + relation ↑", "objects_and_relation", Row::correct, "%.3f"),
-            new Column<>("still the original", "still_original", Row::unchanged, "%.3f"),
-            new Column<>("kept region, max 8-bit diff", "kept_max_8bit_difference", r -> r.keptDifference() < 0 ? null : r.keptDifference(), "%d"),
-            new Column<>("seconds", "seconds", Row::seconds, "%.0f"));
+            new Column<>("still the original", "still_original", Row::unchanged, "%.3f")));
 
     /** A markdown table of {@code rows} under {@code title}. */
     public static String table(String title, List<Row> rows) {
