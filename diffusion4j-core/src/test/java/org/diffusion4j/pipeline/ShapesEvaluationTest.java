@@ -49,10 +49,7 @@ class ShapesEvaluationTest {
     void swappedColoursKeepThePartsButLoseTheBinding() {
         int n = 200;
         ShapesDataset d = ShapesDataset.generate(32, Split.TEST, 7, n);
-        float[] values = new float[d.pixels().length];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = org.diffusion4j.data.Batcher.toModelRange(d.pixels()[i]);
-        }
+        float[] values = modelRange(d);
         java.util.List<String> swapped = new java.util.ArrayList<>();
         int sameShape = 0;
         for (int i = 0; i < n; i++) {
@@ -85,10 +82,7 @@ class ShapesEvaluationTest {
     void imagesAreScoredAgainstTheCaptionsTheyCarry() {
         int n = 120;
         ShapesDataset d = ShapesDataset.generate(64, Split.TEST, 3, n);
-        float[] values = new float[d.pixels().length];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = org.diffusion4j.data.Batcher.toModelRange(d.pixels()[i]);
-        }
+        float[] values = modelRange(d);
         java.util.List<String> captions = new java.util.ArrayList<>();
         for (int i = 0; i < n; i++) {
             captions.add(d.caption(i));
@@ -101,5 +95,14 @@ class ShapesEvaluationTest {
         shifted.add(captions.get(0));
         ShapesEvaluation.Scores wrong = ShapesEvaluation.ofImages(new SampledImages(values, shape, null, 0, ClassCondition.NONE, shifted), null);
         assertTrue(wrong.oneObject() < 0.5 * real.oneObject() && wrong.twoObject() < 0.5 * real.twoObject(), wrong.toString());
+    }
+
+    /** The data set's 8-bit pixels in the model's range [−1, 1], as a sampler returns images. */
+    private static float[] modelRange(ShapesDataset d) {
+        float[] values = new float[d.pixels().length];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = org.diffusion4j.data.Batcher.toModelRange(d.pixels()[i]);
+        }
+        return values;
     }
 }
