@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Where a shapes text-to-image model's two-object images go wrong, past eval's funnel: how many objects the analyzer
+# finds, why two found objects are not the asked parts (a colour or a shape wrong), and — of the bound images whose
+# relation fails — whether the objects stand on the asked axis with the order swapped ("mirrored") or on the other axis.
+#
+#   docs/t2i/two-object-errors.sh [MODEL [GUIDANCE [PER_PROMPT]]]     # default: models/shapes-t2i 4 4
+#
+# Samples PER_PROMPT images (DDIM 50, seed 0) for each of eval's 42 two-object prompts and reads them with the project's
+# ShapesAnalyzer (the jshell scripts beside this one, on the CLI's class path).
+set -euo pipefail
+root="$(realpath "$(dirname "${BASH_SOURCE[0]}")/../..")"
+model="${1:-$root/models/shapes-t2i}"
+guidance="${2:-4}"
+per="${3:-4}"
+dir="$(mktemp -d)"
+trap 'rm -rf "$dir"' EXIT
+"$root/diffusion4j" --version > /dev/null   # builds the CLI on first use
+cp="$root/diffusion4j-cli/target/diffusion4j-cli-0.1.0-SNAPSHOT.jar:$(ls "$root"/diffusion4j-cli/target/lib/*.jar | tr '\n' ':')"
+jshell -q --class-path "$cp" -R-Ddiag.dir="$dir" "$root/docs/t2i/two-object-prompts.jsh"
+"$root/diffusion4j" sample --model "$model" --prompts "$dir/prompts.txt" -n "$per" --guidance "$guidance" --seed 0 \
+    --out "$dir/grid.png" --out-dir "$dir/img" --no-progress > /dev/null
+size="$(python3 -c "import struct,sys; print(struct.unpack('>I', open(sys.argv[1],'rb').read()[16:20])[0])" "$dir/img/sample_00000.png")"
+echo "model $model, guidance $guidance, $per images per two-object prompt, DDIM 50, seed 0"
+jshell -q --class-path "$cp" -R-Ddiag.dir="$dir" -R-Ddiag.per="$per" -R-Ddiag.size="$size" "$root/docs/t2i/two-object-errors.jsh"
