@@ -19,6 +19,5 @@ cp="$root/diffusion4j-cli/target/diffusion4j-cli-0.1.0-SNAPSHOT.jar:$(ls "$root"
 jshell -q --class-path "$cp" -R-Ddiag.dir="$dir" "$root/docs/t2i/two-object-prompts.jsh"
 "$root/diffusion4j" sample --model "$model" --prompts "$dir/prompts.txt" -n "$per" --guidance "$guidance" --seed 0 \
     --out "$dir/grid.png" --out-dir "$dir/img" --no-progress > /dev/null
-size="$(python3 -c "import struct,sys; print(struct.unpack('>I', open(sys.argv[1],'rb').read()[16:20])[0])" "$dir/img/sample_00000.png")"
 echo "model $model, guidance $guidance, $per images per two-object prompt, DDIM 50, seed 0"
-jshell -q --class-path "$cp" -R-Ddiag.dir="$dir" -R-Ddiag.per="$per" -R-Ddiag.size="$size" "$root/docs/t2i/two-object-errors.jsh"
+jshell -q --class-path "$cp" -R-Ddiag.dir="$dir" -R-Ddiag.per="$per" "$root/docs/t2i/two-object-errors.jsh"
