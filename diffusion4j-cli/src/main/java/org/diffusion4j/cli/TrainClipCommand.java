@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.diffusion4j.data.CaptionedImageFolder;
 import org.diffusion4j.data.CaptionedImages;
@@ -43,6 +44,7 @@ import picocli.CommandLine.Spec;
             "",
             "  diffusion4j train-clip --data shapes --out runs/clip --steps 2000",
             "  diffusion4j train-clip --data my-captioned-folder/ --out runs/clip --steps 5000",
+            "  diffusion4j train-clip --data shapes --init-from models/shapes-clip --hard-negatives --out runs/negclip --steps 1000",
             ""})
 final class TrainClipCommand implements Callable<Integer> {
 
@@ -80,6 +82,15 @@ final class TrainClipCommand implements Callable<Integer> {
     @Option(names = "--context", defaultValue = "16", paramLabel = "L", description = "Tokens per caption, start and end included (default: ${DEFAULT-VALUE}).")
     int context;
 
+    @Option(names = "--init-from", paramLabel = "DIR",
+            description = "Continue from a train-clip folder: its tokenizer, architecture and weights (--width, --layers, --context are ignored).")
+    Path initFrom;
+
+    @Option(names = "--hard-negatives",
+            description = "Also contrast each two-object caption with its words in another order: the objects swapped around the "
+                    + "relation and the colours swapped between the shapes (NegCLIP), so the encoder must read word order.")
+    boolean hardNegatives;
+
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -97,7 +108,7 @@ final class TrainClipCommand implements Callable<Integer> {
         if (data.equals("shapes")) {
             try {
                 train = ShapesDataset.generate(size, Split.TRAIN, seed, images);
-                test = ShapesDataset.generate(size, Split.TEST, seed, 256);
+                test = ShapesDataset.generate(size, Split.TEST, seed, 2 * WORD_ORDER_IMAGES);
             } catch (IllegalArgumentException e) {
                 throw usage(e.getMessage());
             }
@@ -106,22 +117,50 @@ final class TrainClipCommand implements Callable<Integer> {
             train = all;
             test = all; // a folder has no split: R@1 is measured on its first images
         }
-        List<String> captions = new ArrayList<>();
-        for (int i = 0; i < train.size(); i++) {
-            captions.add(train.caption(i));
+        ClipTokenizer tokenizer;
+        ClipTextConfig config;
+        Map<String, Integer> vocab = null;
+        List<String[]> merges = null;
+        if (initFrom != null) {
+            for (Path need : List.of(initFrom.resolve("tokenizer"), initFrom.resolve("text_encoder"), initFrom.resolve(ClipModelFiles.WEIGHTS),
+                    initFrom.resolve(ClipModelFiles.CONFIG))) {
+                if (!Files.exists(need)) {
+                    throw usage("--init-from " + initFrom + ": no " + need.getFileName() + "; give a folder train-clip wrote (tokenizer/, "
+                            + "text_encoder/, " + ClipModelFiles.WEIGHTS + ", " + ClipModelFiles.CONFIG + ")");
+                }
+            }
+            tokenizer = ClipTokenizerFolder.load(initFrom.resolve("tokenizer"));
+            config = ClipTextFolder.readConfig(initFrom.resolve("text_encoder").resolve(ClipTextFolder.CONFIG_FILE));
+        } else {
+            List<String> captions = new ArrayList<>();
+            for (int i = 0; i < train.size(); i++) {
+                captions.add(train.caption(i));
+            }
+            ClipBpeLearner.Vocabulary v = ClipBpeLearner.learn(captions, 49408);
+            vocab = v.vocab();
+            merges = v.merges();
+            tokenizer = new ClipTokenizer(vocab, merges, context, ClipTokenizer.END);
+            config = new ClipTextConfig(vocab.size(), width, 2 * width, layers, 4, context, 1e-5, "quick_gelu", tokenizer.endId());
         }
-        ClipBpeLearner.Vocabulary v = ClipBpeLearner.learn(captions, 49408);
-        ClipTokenizer tokenizer = new ClipTokenizer(v.vocab(), v.merges(), context, ClipTokenizer.END);
-        ClipTextConfig config = new ClipTextConfig(v.vocab().size(), width, 2 * width, layers, 4, context, 1e-5, "quick_gelu",
-                tokenizer.endId());
-        o.printf(Locale.ROOT, "train-clip: %d captioned images of %s, vocabulary %d tokens (%d merges), text encoder %d x %d, "
-                + "batch %d, %d steps%n", train.size(), train.name(), v.vocab().size(), v.merges().size(), layers, width, batch, steps);
+        o.printf(Locale.ROOT, "train-clip: %d captioned images of %s, vocabulary %d tokens, text encoder %d x %d%s, "
+                + "batch %d, %d steps%s%n", train.size(), train.name(), tokenizer.vocabSize(), config.numHiddenLayers(),
+                config.hiddenSize(), initFrom == null ? "" : " from " + initFrom, batch, steps,
+                hardNegatives ? ", with hard negatives" : "");
         o.flush();
         List<MetricsLog.Point> curve = new ArrayList<>();
         double r1;
+        ClipTrainer.WordOrder before = null;
+        ClipTrainer.WordOrder after;
         long t0 = System.nanoTime();
-        try (NDManager m = NDManager.newBaseManager(); ClipModel model = new ClipModel(config, 3, IMAGE_WIDTH, width, m, seed)) {
-            ClipTrainer trainer = new ClipTrainer(model, tokenizer, train, new ClipTrainer.Options(batch, lr, 0.0, seed), m);
+        try (NDManager m = NDManager.newBaseManager();
+                ClipModel model = initFrom != null ? ClipModelFiles.load(initFrom, m)
+                        : new ClipModel(config, 3, IMAGE_WIDTH, width, m, seed)) {
+            if (initFrom != null) {
+                before = ClipTrainer.wordOrder(model, tokenizer, test, WORD_ORDER_IMAGES, m);
+                printWordOrder(o, "before", before);
+            }
+            ClipTrainer trainer = new ClipTrainer(model, tokenizer, train,
+                    new ClipTrainer.Options(batch, lr, 0.0, seed, hardNegatives), m);
             double recent = 0;
             for (int s = 1; s <= steps; s++) {
                 double loss = trainer.trainStep();
@@ -136,8 +175,14 @@ final class TrainClipCommand implements Callable<Integer> {
                 }
             }
             r1 = ClipTrainer.retrievalAtOne(model, tokenizer, test, Math.min(64, test.size()), m);
+            after = ClipTrainer.wordOrder(model, tokenizer, test, WORD_ORDER_IMAGES, m);
+            printWordOrder(o, "after", after);
             Files.createDirectories(out);
-            ClipTokenizerFolder.save(out.resolve("tokenizer"), v.vocab(), v.merges(), context);
+            if (initFrom != null) {
+                ClipTokenizerFolder.copy(initFrom.resolve("tokenizer"), out.resolve("tokenizer"));
+            } else {
+                ClipTokenizerFolder.save(out.resolve("tokenizer"), vocab, merges, context);
+            }
             ClipTextFolder.save(model.textModel(), out.resolve("text_encoder"));
             ClipModelFiles.save(model, 3, IMAGE_WIDTH, out);
         }
@@ -150,6 +195,17 @@ final class TrainClipCommand implements Callable<Integer> {
         report.addProperty("final_loss", curve.get(curve.size() - 1).loss());
         report.addProperty("text_to_image_r_at_1", r1);
         report.addProperty("r_at_1_images", Math.min(64, test.size()));
+        if (after.images() > 0) {
+            report.addProperty("word_order_images", after.images());
+            report.addProperty("word_order_accuracy", after.order());
+            report.addProperty("attribute_order_accuracy", after.colours());
+        }
+        if (before != null && before.images() > 0) {
+            report.addProperty("init_from", initFrom.toString());
+            report.addProperty("word_order_accuracy_before", before.order());
+            report.addProperty("attribute_order_accuracy_before", before.colours());
+        }
+        report.addProperty("hard_negatives", hardNegatives);
         report.addProperty("seconds", seconds);
         report.addProperty("command", "diffusion4j " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
         AtomicFiles.writeString(out.resolve("clip.json"), new GsonBuilder().setPrettyPrinting().create().toJson(report) + "\n");
@@ -157,6 +213,17 @@ final class TrainClipCommand implements Callable<Integer> {
                 + "clip.json, loss.png%n", r1, Math.min(64, test.size()), 1.0 / Math.min(64, test.size()), seconds, out);
         o.flush();
         return 0;
+    }
+
+    /** Two-object test images for the word-order accuracies. */
+    static final int WORD_ORDER_IMAGES = 256;
+
+    private static void printWordOrder(PrintWriter o, String when, ClipTrainer.WordOrder w) {
+        if (w.images() > 0) {
+            o.printf(Locale.ROOT, "word order %s: an image prefers its caption to the objects swapped %.3f, to the colours swapped "
+                    + "%.3f, on %d two-object test images (a bag of words: 0.5)%n", when, w.order(), w.colours(), w.images());
+            o.flush();
+        }
     }
 
     private ParameterException usage(String message) {

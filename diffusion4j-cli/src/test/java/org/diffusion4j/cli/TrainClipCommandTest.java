@@ -52,6 +52,34 @@ class TrainClipCommandTest {
     }
 
     @Test
+    void hardNegativesContinueAFolderAndReportWordOrder() throws Exception {
+        Path first = dir.resolve("clip");
+        assertEquals(0, Cli.run("train-clip", "--data", "shapes", "--out", first.toString(), "--steps", "5", "--batch", "8", "--size", "16",
+                "--images", "200", "--width", "16").exitCode());
+        Path out = dir.resolve("negclip");
+        Cli r = Cli.run("train-clip", "--data", "shapes", "--init-from", first.toString(), "--hard-negatives", "--out", out.toString(),
+                "--steps", "5", "--batch", "8", "--size", "16", "--images", "200", "--width", "32");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("word order before") && r.out().contains("word order after"), r.out());
+        assertTrue(r.out().contains("text encoder 2 x 16 from"), "the folder's architecture, not --width: " + r.out());
+        for (String f : new String[] {"vocab.json", "merges.txt", "tokenizer_config.json"}) {
+            assertEquals(Files.readString(first.resolve("tokenizer").resolve(f)), Files.readString(out.resolve("tokenizer").resolve(f)), f);
+        }
+        JsonObject report = JsonParser.parseString(Files.readString(out.resolve("clip.json"))).getAsJsonObject();
+        assertTrue(report.get("hard_negatives").getAsBoolean());
+        assertEquals(256, report.get("word_order_images").getAsInt());
+        double order = report.get("word_order_accuracy").getAsDouble();
+        assertTrue(order >= 0 && order <= 1, "accuracy " + order);
+        assertTrue(report.has("word_order_accuracy_before") && report.has("attribute_order_accuracy"), report.toString());
+
+        Cli bad = Cli.run("train-clip", "--data", "shapes", "--init-from", out.resolve("tokenizer").toString(), "--out",
+                dir.resolve("x").toString(), "--steps", "1", "--size", "16", "--images", "50");
+        assertTrue(bad.exitCode() != 0 && bad.err().contains("tokenizer"), bad.err());
+        assertTrue(!bad.err().contains("\tat "), "no stack trace: " + bad.err());
+        assertTrue(!Files.exists(dir.resolve("x")), "nothing written");
+    }
+
+    @Test
     void badOptionsAreRefused() {
         Cli r = Cli.run("train-clip", "--data", "shapes", "--out", dir.toString(), "--batch", "1");
         assertEquals(2, r.exitCode());

@@ -249,6 +249,26 @@ public final class Shapes {
     }
 
     /**
+     * A two-object caption with its objects swapped around the relation — "a blue square to the left of a red circle"
+     * for "a red circle to the left of a blue square": the same words describing the mirror image (ARO's VG-Relation
+     * test, Yuksekgonul et al. 2023). Null for a caption of one object or not of the data set's forms.
+     */
+    public static String swappedOrder(String caption) {
+        java.util.regex.Matcher m = TWO.matcher(caption.trim().toLowerCase(Locale.ROOT));
+        return m.matches() ? "a " + m.group(4) + " " + m.group(5) + " " + m.group(3) + " a " + m.group(1) + " " + m.group(2) : null;
+    }
+
+    /**
+     * A two-object caption with the colours swapped between its shapes — "a blue circle to the left of a red square"
+     * for "a red circle to the left of a blue square": the same words binding the attributes the other way (ARO's
+     * VG-Attribution test). Null for a caption of one object or not of the data set's forms.
+     */
+    public static String swappedColours(String caption) {
+        java.util.regex.Matcher m = TWO.matcher(caption.trim().toLowerCase(Locale.ROOT));
+        return m.matches() ? "a " + m.group(4) + " " + m.group(2) + " " + m.group(3) + " a " + m.group(1) + " " + m.group(5) : null;
+    }
+
+    /**
      * The evaluation prompts: every one-object caption (3 shapes × 7 colours × 2 sizes = 42, 6 held out) and
      * {@code twoObject} two-object captions drawn from a fixed generator (held-out pairs allowed).
      */

@@ -75,6 +75,12 @@ public final class ClipTokenizerFolder {
                 + ClipTokenizer.END + "\"\n}\n");
     }
 
+    /** Writes the tokenizer of folder {@code from} into {@code to}, as {@link #save} (read and checked first). */
+    public static void copy(Path from, Path to) throws IOException {
+        ClipTokenizer tokenizer = load(from);
+        save(to, readVocab(from.resolve(VOCAB)), readMerges(from.resolve(MERGES)), tokenizer.maxLength());
+    }
+
     private static String padToken(JsonFields f) {
         JsonElement e = f.json().get("pad_token");
         if (e != null && e.isJsonObject() && e.getAsJsonObject().has("content")) {

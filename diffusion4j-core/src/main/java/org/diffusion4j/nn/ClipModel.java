@@ -2,6 +2,8 @@ package org.diffusion4j.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -104,14 +106,16 @@ public final class ClipModel implements AutoCloseable {
      * caption's embeddings, one value per pair, without autograd.
      */
     public float[] clipScores(NDArray images, NDArray ids) {
-        return Layers.noGrad(() -> {
-            NDArray cos = imageEmbeddings(images).mul(textEmbeddings(ids)).sum(new int[] {1});
-            float[] c = cos.toFloatArray();
-            for (int i = 0; i < c.length; i++) {
-                c[i] = 100 * Math.max(c[i], 0);
-            }
-            return c;
-        });
+        float[] c = cosines(images, ids);
+        for (int i = 0; i < c.length; i++) {
+            c[i] = 100 * Math.max(c[i], 0);
+        }
+        return c;
+    }
+
+    /** The cosine of each image's and its caption's embeddings, one value per pair, without autograd. */
+    public float[] cosines(NDArray images, NDArray ids) {
+        return Layers.noGrad(() -> imageEmbeddings(images).mul(textEmbeddings(ids)).sum(new int[] {1}).toFloatArray());
     }
 
     public ClipTextModel textModel() {
@@ -149,11 +153,25 @@ public final class ClipModel implements AutoCloseable {
      * its caption) and each column (caption → its image).
      */
     public NDArray loss(NDArray images, NDArray ids) {
-        NDArray logits = logits(imageEmbeddings(images), textEmbeddings(ids));
-        long n = logits.getShape().get(0);
-        NDArray eye = images.getManager().eye((int) n);
-        NDArray rows = logits.logSoftmax(1).mul(eye).sum(new int[] {1}).mean();
-        NDArray cols = logits.logSoftmax(0).mul(eye).sum(new int[] {0}).mean();
+        return loss(images, ids, null);
+    }
+
+    /**
+     * The contrastive loss with hard negative captions (NegCLIP, Yuksekgonul et al. 2023, §4): the K captions
+     * {@code negativeIds} [K, L] join the N captions as further columns of the image → caption cross-entropy, so each
+     * image must prefer its caption to the same words in another order; the caption → image cross-entropy stays over
+     * the N images (a negative caption has no image). With K = 0 (or null) this is {@link #loss(NDArray, NDArray)}.
+     */
+    public NDArray loss(NDArray images, NDArray ids, NDArray negativeIds) {
+        long n = ids.getShape().get(0);
+        boolean negatives = negativeIds != null && negativeIds.getShape().get(0) > 0;
+        NDArray texts = negatives ? ids.concat(negativeIds, 0) : ids;
+        NDArray logits = logits(imageEmbeddings(images), textEmbeddings(texts));
+        NDManager m = images.getManager();
+        NDArray rows = logits.logSoftmax(1).mul(m.eye((int) n, (int) texts.getShape().get(0), 0, DataType.FLOAT32))
+                .sum(new int[] {1}).mean();
+        NDArray square = negatives ? logits.get(new NDIndex(":, :{}", n)) : logits;
+        NDArray cols = square.logSoftmax(0).mul(m.eye((int) n)).sum(new int[] {0}).mean();
         return Scalar.times(rows.add(cols), -0.5);
     }
 

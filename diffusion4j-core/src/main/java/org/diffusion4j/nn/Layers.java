@@ -40,7 +40,6 @@ final class Layers {
         return JniUtils.interpolate(pt(x), new long[] {2 * s.get(2), 2 * s.get(3)}, 0, false);
     }
 
-    /** A parameter reshaped for broadcasting, owned by the activation's manager (not the model's). */
     /** Runs {@code work} with autograd off on this thread (torch.no_grad), restoring the mode after. */
     static <T> T noGrad(java.util.function.Supplier<T> work) {
         boolean gradMode = JniUtils.isGradMode();

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.diffusion4j.data.CaptionedImages;
+import org.diffusion4j.data.Shapes;
 import org.diffusion4j.nn.ClipModel;
 import org.diffusion4j.nn.ClipTokenizer;
 
@@ -21,8 +22,16 @@ import org.diffusion4j.nn.ClipTokenizer;
  */
 public final class ClipTrainer {
 
-    /** The training settings. */
-    public record Options(int batchSize, double learningRate, double weightDecay, long seed) {
+    /**
+     * The training settings; with {@code hardNegatives}, each two-object caption of a batch also brings its
+     * {@linkplain Shapes#swappedOrder swapped-order} and {@linkplain Shapes#swappedColours swapped-colour} forms as
+     * negatives (NegCLIP, Yuksekgonul et al. 2023), so the text encoder must encode word order.
+     */
+    public record Options(int batchSize, double learningRate, double weightDecay, long seed, boolean hardNegatives) {
+        public Options(int batchSize, double learningRate, double weightDecay, long seed) {
+            this(batchSize, learningRate, weightDecay, seed, false);
+        }
+
         public Options {
             if (batchSize < 2) {
                 throw new IllegalArgumentException("a contrastive batch needs at least 2 pairs, got " + batchSize);
@@ -61,9 +70,10 @@ public final class ClipTrainer {
         try (NDManager sub = manager.newSubManager()) {
             NDArray images = images(sub, rows);
             NDArray ids = ids(sub, rows);
+            NDArray negatives = options.hardNegatives() ? hardNegatives(sub, rows) : null;
             NDArray loss;
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                loss = model.loss(images, ids);
+                loss = model.loss(images, ids, negatives);
                 collector.backward(loss);
             }
             lossValue = loss.getFloat();
@@ -108,8 +118,61 @@ public final class ClipTrainer {
         }
     }
 
+    /**
+     * How often an image prefers its own caption to the same words in another order, on the first {@code n}
+     * two-object images of {@code test} (ARO, Yuksekgonul et al. 2023): {@code order} against the objects swapped
+     * around the relation, {@code colours} against the colours swapped between the shapes. A bag of words scores 0.5.
+     */
+    public record WordOrder(double order, double colours, int images) {}
+
+    /** {@link WordOrder} of {@code model} on up to {@code n} two-object images of {@code test}. */
+    public static WordOrder wordOrder(ClipModel model, ClipTokenizer tokenizer, CaptionedImages test, int n, NDManager manager) {
+        List<Integer> two = new ArrayList<>();
+        for (int i = 0; i < test.size() && two.size() < n; i++) {
+            if (Shapes.swappedOrder(test.caption(i)) != null) {
+                two.add(i);
+            }
+        }
+        if (two.isEmpty()) {
+            return new WordOrder(Double.NaN, Double.NaN, 0);
+        }
+        int[] rows = two.stream().mapToInt(Integer::intValue).toArray();
+        List<String> order = new ArrayList<>();
+        List<String> colours = new ArrayList<>();
+        for (int r : rows) {
+            order.add(Shapes.swappedOrder(test.caption(r)));
+            colours.add(Shapes.swappedColours(test.caption(r)));
+        }
+        try (NDManager sub = manager.newSubManager()) {
+            NDArray images = images(sub, rows, test);
+            float[][] cos = {model.cosines(images, ids(sub, rows, tokenizer, test)),
+                model.cosines(images, encode(sub, tokenizer, order)), model.cosines(images, encode(sub, tokenizer, colours))};
+            int orderWins = 0;
+            int colourWins = 0;
+            for (int i = 0; i < rows.length; i++) {
+                orderWins += cos[0][i] > cos[1][i] ? 1 : 0;
+                colourWins += cos[0][i] > cos[2][i] ? 1 : 0;
+            }
+            return new WordOrder((double) orderWins / rows.length, (double) colourWins / rows.length, rows.length);
+        }
+    }
+
     public long step() {
         return step;
+    }
+
+    /** The distinct swapped-order and swapped-colour forms of the batch's two-object captions (null: none). */
+    private NDArray hardNegatives(NDManager m, int[] rows) {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        for (int r : rows) {
+            String c = data.caption(r);
+            String order = Shapes.swappedOrder(c);
+            if (order != null) {
+                out.add(order);
+                out.add(Shapes.swappedColours(c));
+            }
+        }
+        return out.isEmpty() ? null : encode(m, tokenizer, new ArrayList<>(out));
     }
 
     private NDArray images(NDManager m, int[] rows) {
@@ -129,6 +192,10 @@ public final class ClipTrainer {
         for (int r : rows) {
             captions.add(d.caption(r));
         }
-        return m.create(tokenizer.encodeBatch(captions), new Shape(rows.length, tokenizer.maxLength()));
+        return encode(m, tokenizer, captions);
+    }
+
+    private static NDArray encode(NDManager m, ClipTokenizer tokenizer, List<String> captions) {
+        return m.create(tokenizer.encodeBatch(captions), new Shape(captions.size(), tokenizer.maxLength()));
     }
 }

@@ -132,4 +132,33 @@ class ShapesDatasetTest {
         assertEquals(42, prompts.stream().filter(p -> !p.contains(" of ") && !p.contains("above") && !p.contains("below")).count());
         assertEquals(6, prompts.subList(0, 42).stream().filter(p -> Shapes.HELD_OUT.stream().anyMatch(p::endsWith)).count());
     }
+
+    @Test
+    void swappedCaptionsUseTheSameWordsToDescribeAnotherImage() {
+        assertEquals("a blue square to the left of a red circle", Shapes.swappedOrder("a red circle to the left of a blue square"));
+        assertEquals("a blue circle above a red square", Shapes.swappedColours("A red circle above a blue square "));
+        assertEquals(null, Shapes.swappedOrder("a small red circle"));
+        assertEquals(null, Shapes.swappedColours("a cat on a mat"));
+        ShapesDataset d = ShapesDataset.generate(32, Split.TRAIN, 3, 400);
+        int two = 0;
+        for (int i = 0; i < d.size(); i++) {
+            Shapes.Scene scene = d.sceneAt(i);
+            if (scene.relation() == null) {
+                continue;
+            }
+            two++;
+            Shapes.Item a = scene.items().get(0);
+            Shapes.Item b = scene.items().get(1);
+            Shapes.Scene order = Shapes.parseCaption(Shapes.swappedOrder(scene.caption()), 32);
+            assertEquals(List.of(b.pair(), a.pair()), List.of(order.items().get(0).pair(), order.items().get(1).pair()));
+            assertEquals(scene.relation(), order.relation());
+            // the drawn image contradicts the swapped caption: its first object is not where the relation puts it
+            assertFalse(scene.relation().holds(b.centreX() - a.centreX(), b.centreY() - a.centreY()), scene.caption());
+            Shapes.Scene colours = Shapes.parseCaption(Shapes.swappedColours(scene.caption()), 32);
+            assertEquals(List.of(b.colour(), a.colour()), List.of(colours.items().get(0).colour(), colours.items().get(1).colour()));
+            assertEquals(List.of(a.shape(), b.shape()), List.of(colours.items().get(0).shape(), colours.items().get(1).shape()));
+            assertNotEquals(scene.caption(), Shapes.swappedColours(scene.caption()), "two objects differ in colour");
+        }
+        assertTrue(two > 150, two + " two-object images of 400");
+    }
 }
