@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.diffusion4j.data.CaptionedImageFolder;
 import org.diffusion4j.data.CaptionedImages;
+import org.diffusion4j.data.Shapes;
 import org.diffusion4j.data.ShapesDataset;
 import org.diffusion4j.data.Split;
 import org.diffusion4j.diffusers.ClipModelFiles;
@@ -88,7 +89,8 @@ final class TrainClipCommand implements Callable<Integer> {
 
     @Option(names = "--hard-negatives",
             description = "Also contrast each two-object caption with its words in another order: the objects swapped around the "
-                    + "relation and the colours swapped between the shapes (NegCLIP), so the encoder must read word order.")
+                    + "relation and the colours swapped between the shapes (NegCLIP), so the encoder must read word order. "
+                    + "Captions of the shapes data set's two-object form (\"a red circle above a blue square\").")
     boolean hardNegatives;
 
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed (default: ${DEFAULT-VALUE}).")
@@ -147,6 +149,10 @@ final class TrainClipCommand implements Callable<Integer> {
                 config.hiddenSize(), initFrom == null ? "" : " from " + initFrom, batch, steps,
                 hardNegatives ? ", with hard negatives" : "");
         o.flush();
+        if (hardNegatives && !hasTwoObjectCaption(train)) {
+            spec.commandLine().getErr().println("train-clip: warning: no caption of " + train.name() + " has the two-object form "
+                    + "(\"a red circle above a blue square\"), so --hard-negatives adds nothing");
+        }
         List<MetricsLog.Point> curve = new ArrayList<>();
         double r1;
         ClipTrainer.WordOrder before = null;
@@ -200,8 +206,10 @@ final class TrainClipCommand implements Callable<Integer> {
             report.addProperty("word_order_accuracy", after.order());
             report.addProperty("attribute_order_accuracy", after.colours());
         }
-        if (before != null && before.images() > 0) {
+        if (initFrom != null) {
             report.addProperty("init_from", initFrom.toString());
+        }
+        if (before != null && before.images() > 0) {
             report.addProperty("word_order_accuracy_before", before.order());
             report.addProperty("attribute_order_accuracy_before", before.colours());
         }
@@ -217,6 +225,15 @@ final class TrainClipCommand implements Callable<Integer> {
 
     /** Two-object test images for the word-order accuracies. */
     static final int WORD_ORDER_IMAGES = 256;
+
+    private static boolean hasTwoObjectCaption(CaptionedImages data) {
+        for (int i = 0; i < data.size(); i++) {
+            if (Shapes.swappedOrder(data.caption(i)) != null) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     private static void printWordOrder(PrintWriter o, String when, ClipTrainer.WordOrder w) {
         if (w.images() > 0) {
