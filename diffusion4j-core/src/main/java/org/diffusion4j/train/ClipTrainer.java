@@ -161,7 +161,11 @@ public final class ClipTrainer {
         return step;
     }
 
-    /** The distinct swapped-order and swapped-colour forms of the batch's two-object captions (null: none). */
+    /**
+     * The distinct swapped-order and swapped-colour forms of the batch's two-object captions (null: none). A negative
+     * can equal the caption of another pair in the batch (that pair's image is the mirror); as with two equal captions
+     * in any contrastive batch, it is kept: its logit equals the positive's, so it only floors that row's loss at ln 2.
+     */
     private NDArray hardNegatives(NDManager m, int[] rows) {
         java.util.Set<String> out = new java.util.LinkedHashSet<>();
         for (int r : rows) {
