@@ -31,13 +31,8 @@ class ClipTrainerTest {
     void contrastiveTrainingLearnsToMatchCaptionsAndImages() {
         ShapesDataset train = ShapesDataset.generate(16, Split.TRAIN, 0, 2000);
         ShapesDataset test = ShapesDataset.generate(16, Split.TEST, 0, 32);
-        List<String> captions = new ArrayList<>();
-        for (int i = 0; i < train.size(); i++) {
-            captions.add(train.caption(i));
-        }
-        ClipBpeLearner.Vocabulary v = ClipBpeLearner.learn(captions, 600);
-        ClipTokenizer tok = new ClipTokenizer(v.vocab(), v.merges(), 16, ClipTokenizer.END);
-        ClipTextConfig config = new ClipTextConfig(v.vocab().size(), 32, 64, 2, 4, 16, 1e-5, "quick_gelu", tok.endId());
+        ClipTokenizer tok = tokenizer(train);
+        ClipTextConfig config = config(tok);
         double[] first = run(train, test, tok, config);
         double[] second = run(train, test, tok, config);
         System.out.printf("CLIP on shapes-16: loss %.3f -> %.3f after %d steps, text->image R@1 %.3f on 32 test images (chance 0.031)%n",
@@ -55,13 +50,8 @@ class ClipTrainerTest {
     @Test
     void hardNegativesPushTheSameWordsInAnotherOrderAway() {
         ShapesDataset train = ShapesDataset.generate(16, Split.TRAIN, 0, 48);
-        List<String> captions = new ArrayList<>();
-        for (int i = 0; i < train.size(); i++) {
-            captions.add(train.caption(i));
-        }
-        ClipBpeLearner.Vocabulary v = ClipBpeLearner.learn(captions, 600);
-        ClipTokenizer tok = new ClipTokenizer(v.vocab(), v.merges(), 16, ClipTokenizer.END);
-        ClipTextConfig config = new ClipTextConfig(v.vocab().size(), 32, 64, 2, 4, 16, 1e-5, "quick_gelu", tok.endId());
+        ClipTokenizer tok = tokenizer(train);
+        ClipTextConfig config = config(tok);
         double[] plain = marginsAfter(train, tok, config, false);
         double[] hard = marginsAfter(train, tok, config, true);
         System.out.printf("margin to the objects swapped / colours swapped after %d steps: plain %.3f / %.3f, hard negatives %.3f / %.3f%n",
@@ -106,6 +96,21 @@ class ClipTrainerTest {
 
     private static NDArray ids(NDManager m, ClipTokenizer tok, List<String> captions) {
         return m.create(tok.encodeBatch(captions), new Shape(captions.size(), tok.maxLength()));
+    }
+
+    /** A BPE tokenizer of context 16 learnt from {@code train}'s captions. */
+    private static ClipTokenizer tokenizer(ShapesDataset train) {
+        List<String> captions = new ArrayList<>();
+        for (int i = 0; i < train.size(); i++) {
+            captions.add(train.caption(i));
+        }
+        ClipBpeLearner.Vocabulary v = ClipBpeLearner.learn(captions, 600);
+        return new ClipTokenizer(v.vocab(), v.merges(), 16, ClipTokenizer.END);
+    }
+
+    /** A text encoder of 2 blocks, width 32, for {@code tok}. */
+    private static ClipTextConfig config(ClipTokenizer tok) {
+        return new ClipTextConfig(tok.vocabSize(), 32, 64, 2, 4, 16, 1e-5, "quick_gelu", tok.endId());
     }
 
     /** {initial mean loss over 10 steps, final mean loss over 10 steps, R@1}. */
