@@ -106,16 +106,26 @@ public final class ClipModel implements AutoCloseable {
      * caption's embeddings, one value per pair, without autograd.
      */
     public float[] clipScores(NDArray images, NDArray ids) {
-        float[] c = cosines(images, ids);
+        float[] c = cosines(images, ids)[0];
         for (int i = 0; i < c.length; i++) {
             c[i] = 100 * Math.max(c[i], 0);
         }
         return c;
     }
 
-    /** The cosine of each image's and its caption's embeddings, one value per pair, without autograd. */
-    public float[] cosines(NDArray images, NDArray ids) {
-        return Layers.noGrad(() -> imageEmbeddings(images).mul(textEmbeddings(ids)).sum(new int[] {1}).toFloatArray());
+    /**
+     * For each set of captions {@code ids[k]} [N, L], the cosine of each image's embedding and its caption's: one row
+     * per set, without autograd. The images are encoded once.
+     */
+    public float[][] cosines(NDArray images, NDArray... ids) {
+        return Layers.noGrad(() -> {
+            NDArray embeddings = imageEmbeddings(images);
+            float[][] out = new float[ids.length][];
+            for (int k = 0; k < ids.length; k++) {
+                out[k] = embeddings.mul(textEmbeddings(ids[k])).sum(new int[] {1}).toFloatArray();
+            }
+            return out;
+        });
     }
 
     public ClipTextModel textModel() {

@@ -144,9 +144,8 @@ public final class ClipTrainer {
             colours.add(Shapes.swappedColours(test.caption(r)));
         }
         try (NDManager sub = manager.newSubManager()) {
-            NDArray images = images(sub, rows, test);
-            float[][] cos = {model.cosines(images, ids(sub, rows, tokenizer, test)),
-                model.cosines(images, encode(sub, tokenizer, order)), model.cosines(images, encode(sub, tokenizer, colours))};
+            float[][] cos = model.cosines(images(sub, rows, test), ids(sub, rows, tokenizer, test), encode(sub, tokenizer, order),
+                    encode(sub, tokenizer, colours));
             int orderWins = 0;
             int colourWins = 0;
             for (int i = 0; i < rows.length; i++) {

@@ -82,9 +82,10 @@ class ClipTrainerTest {
             }
             int[] rows = two.stream().mapToInt(Integer::intValue).toArray();
             NDArray images = ClipTrainer.images(m, rows, train);
-            float[] c = model.cosines(images, ids(m, tok, own));
-            float[] o = model.cosines(images, ids(m, tok, order));
-            float[] k = model.cosines(images, ids(m, tok, colours));
+            float[][] cos = model.cosines(images, ids(m, tok, own), ids(m, tok, order), ids(m, tok, colours));
+            float[] c = cos[0];
+            float[] o = cos[1];
+            float[] k = cos[2];
             double[] margins = new double[2];
             for (int i = 0; i < rows.length; i++) {
                 margins[0] += (c[i] - o[i]) / rows.length;
