@@ -282,16 +282,22 @@ public final class DiffusionTrainer {
         return new StepReport(s, lossValue, gradNorm, false, null);
     }
 
-    /** What the network sees at one step: x_t, t, the class labels (or null) and what it must predict. */
-    private record Noised(NDArray xt, NDArray timesteps, NDArray labels, NDArray target, double[] weights) {}
+    /**
+     * What the network sees at one step: x_t, t, the class labels (or null) and what it must predict; with hard negatives
+     * the rows that have them and the swapped captions' context (else null).
+     */
+    private record Noised(NDArray xt, NDArray timesteps, NDArray labels, NDArray target, double[] weights,
+            HardNegatives.Rows negatives, NDArray negativeContext) {}
 
     /** Lines 2–4 of Algorithm 1 for step {@code s}: the batch x₀, t, ε and x_t, each from its own seeded stream. */
     private Noised noised(long s, NDManager sub) {
         Batch batch = data.batchAt(sub, s);
         NDArray x0 = batch.images();
+        List<String> captions = model.isTextConditional() ? conditioningCaptions(s, batch.indices()) : null;
         NDArray labels = model.isClassConditional() ? sub.create(conditioningLabels(s, batch.labels().toLongArray()))
-                : model.isTextConditional() ? model.textContext(conditioningCaptions(s, batch.indices()), sub)
+                : captions != null ? model.textContext(captions, sub)
                 : model.isImageConditional() ? model.imageCondition(x0, s, sub) : null;
+        HardNegatives.Rows negatives = captions != null && config.hardNegativeWeight() > 0 ? HardNegatives.of(captions) : null;
         int b = Math.toIntExact(x0.getShape().get(0));
         long[] t = timestepsAt(s, b);
         int[] ti = Arrays.stream(t).mapToInt(Math::toIntExact).toArray();
@@ -300,17 +306,31 @@ public final class DiffusionTrainer {
         NDArray target = diffusion.trainingTarget(config.predictionType(), x0, epsilon, ti);
         double[] weights = config.lossWeighting() == TrainConfig.LossWeighting.MIN_SNR
                 ? diffusion.minSnrWeights(ti, config.snrGamma(), config.predictionType()) : null;
-        return new Noised(xt, sub.create(t, new Shape(b)), labels, target, weights);
+        return new Noised(xt, sub.create(t, new Shape(b)), labels, target, weights, negatives,
+                negatives == null ? null : model.textContext(negatives.swapped(), sub));
     }
 
-    /** The training forward and the batch-mean loss (dropout seeded from the step, so a resume repeats it). */
+    /**
+     * The training forward and the batch-mean loss (dropout seeded from the step, so a resume repeats it), plus the
+     * {@link HardNegatives} term when {@code hard_negative_weight} &gt; 0.
+     */
     private NDArray loss(long s, Noised n) {
         Engine.getInstance().setRandomSeed((int) streamSeed(config.seed(), STREAM_DROPOUT, s));
         model.setTraining(true);
         NDArray prediction = model.forward(n.xt(), n.timesteps(), n.labels());
         NDArray perSample = n.weights() == null ? Losses.lossSimple(prediction, n.target())
                 : Losses.lossSimple(prediction, n.target(), n.weights());
-        return perSample.mean();
+        if (n.negatives() == null) {
+            return perSample.mean();
+        }
+        long[] rows = n.negatives().rows();
+        NDArray negativePrediction = model.forward(HardNegatives.select(n.xt(), rows), HardNegatives.select(n.timesteps(), rows),
+                n.negativeContext());
+        NDArray rowTarget = HardNegatives.select(n.target(), rows);
+        NDArray negative = n.weights() == null ? Losses.lossSimple(negativePrediction, rowTarget)
+                : Losses.lossSimple(negativePrediction, rowTarget, Arrays.stream(rows).mapToDouble(r -> n.weights()[(int) r]).toArray());
+        return perSample.mean().add(HardNegatives.loss(HardNegatives.select(perSample, rows), negative,
+                config.hardNegativeWeight(), config.hardNegativeBeta(), perSample.getShape().get(0)));
     }
 
     /** The parameters' gradients, moved into the step's manager. */

@@ -59,6 +59,9 @@ import org.diffusion4j.schedule.NoiseSchedule;
  * <tr><td>max_consecutive_bad_steps</td><td>10</td><td>stop after this many non-finite steps in a row</td></tr>
  * <tr><td>init_from</td><td>""</td><td>fine-tuning: a model folder whose {@code unet/} weights (same architecture)
  *     start the run instead of a random initialisation ({@link Training#initialiseFrom})</td></tr>
+ * <tr><td>hard_negative_weight, hard_negative_beta</td><td>0, 100</td><td>text runs: λ and β of the term that asks
+ *     the U-Net to denoise an image better under its caption than under the caption with the objects swapped
+ *     ({@link HardNegatives}); 0 = off</td></tr>
  * </table>
  *
  * Dropout is the model's own {@code dropout} field. Unknown keys are refused (they are typos). The
@@ -195,7 +198,12 @@ public final class TrainConfig {
         /** Its conditioning augmentation: training levels s are uniform in {0, …, this} (CDM); 0 = (almost) none. */
         SR_MAX_NOISE_LEVEL("sr_max_noise_level", Type.INT, 0, v -> (int) v >= 0 && (int) v < 1000, "must be in [0, 999]", true),
         /** Fine-tuning: a model folder whose {@code unet/} weights start the run instead of random ones (diffusers' --pretrained_model_name_or_path). */
-        INIT_FROM("init_from", Type.STRING, "", v -> true, "", true);
+        INIT_FROM("init_from", Type.STRING, "", v -> true, "", true),
+        /** Text runs: λ of the {@link HardNegatives} term (0: off). */
+        HARD_NEGATIVE_WEIGHT("hard_negative_weight", Type.DOUBLE, 0.0, v -> (double) v >= 0 && (double) v <= 100,
+                "must be in [0, 100] (0 = off)", true),
+        /** Its β: the scale of denoising-error differences it pushes on. */
+        HARD_NEGATIVE_BETA("hard_negative_beta", Type.DOUBLE, 100.0, v -> (double) v > 0 && (double) v <= 1e6, "must be in (0, 1e6]", true);
 
         private final String json;
         private final Type type;
@@ -547,6 +555,16 @@ public final class TrainConfig {
         return (Double) get(Key.SNR_GAMMA);
     }
 
+    /** λ of the {@link HardNegatives} term of text runs; 0 when off. */
+    public double hardNegativeWeight() {
+        return (Double) get(Key.HARD_NEGATIVE_WEIGHT);
+    }
+
+    /** β of the {@link HardNegatives} term. */
+    public double hardNegativeBeta() {
+        return (Double) get(Key.HARD_NEGATIVE_BETA);
+    }
+
     /** Label dropout probability for class-conditional models (classifier-free guidance training). */
     public double pUncond() {
         return (Double) get(Key.P_UNCOND);
@@ -734,6 +752,10 @@ public final class TrainConfig {
             if (values[Key.TEXT_ENCODER_TRAINING.ordinal()] != TextEncoderTraining.FROZEN && !text) {
                 throw bad("text_encoder_training", ((TextEncoderTraining) values[Key.TEXT_ENCODER_TRAINING.ordinal()]).jsonName(),
                         "is for text-conditional runs; set text_encoder (its tokenizer and the encoder's architecture are used)");
+            }
+            if ((double) values[Key.HARD_NEGATIVE_WEIGHT.ordinal()] > 0 && !text) {
+                throw bad("hard_negative_weight", values[Key.HARD_NEGATIVE_WEIGHT.ordinal()],
+                        "is for text-conditional runs (it contrasts each caption with its objects swapped); set text_encoder, or remove it");
             }
             JsonFields modelFields = JsonFields.of(model, source + ", object \"model\"");
             UNet2DConfig unet = text ? null : UNet2DConfigJson.fromJson(modelFields);
