@@ -149,7 +149,7 @@ final class TrainClipCommand implements Callable<Integer> {
                 config.hiddenSize(), initFrom == null ? "" : " from " + initFrom, batch, steps,
                 hardNegatives ? ", with hard negatives" : "");
         o.flush();
-        if (hardNegatives && !hasTwoObjectCaption(train)) {
+        if (hardNegatives && !Shapes.hasTwoObjectCaption(train)) {
             spec.commandLine().getErr().println("train-clip: warning: no caption of " + train.name() + " has the two-object form "
                     + "(\"a red circle above a blue square\"), so --hard-negatives adds nothing");
         }
@@ -225,15 +225,6 @@ final class TrainClipCommand implements Callable<Integer> {
 
     /** Two-object test images for the word-order accuracies. */
     static final int WORD_ORDER_IMAGES = 256;
-
-    private static boolean hasTwoObjectCaption(CaptionedImages data) {
-        for (int i = 0; i < data.size(); i++) {
-            if (Shapes.swappedOrder(data.caption(i)) != null) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     private static void printWordOrder(PrintWriter o, String when, ClipTrainer.WordOrder w) {
         if (w.images() > 0) {

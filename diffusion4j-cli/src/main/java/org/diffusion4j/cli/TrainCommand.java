@@ -16,7 +16,9 @@ import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.diffusion4j.data.CaptionedImages;
 import org.diffusion4j.data.ImageDataset;
+import org.diffusion4j.data.Shapes;
 import org.diffusion4j.diffusers.ModelFolder;
 import org.diffusion4j.train.Checkpointing;
 import org.diffusion4j.train.DiffusionTrainer;
@@ -118,6 +120,10 @@ final class TrainCommand implements Callable<Integer> {
         // Everything is validated before anything is written.
         ImageDataset dataset = Training.openDataset(cfg);
         TrainingData batches = cfg.isLatent() ? null : Training.batches(cfg, dataset);
+        if (cfg.hardNegativeWeight() > 0 && !(dataset instanceof CaptionedImages c && Shapes.hasTwoObjectCaption(c))) {
+            err.println("diffusion4j: warning: no caption of " + dataset.name() + " has the two-object form (\"a red circle above a "
+                    + "blue square\"), so hard_negative_weight adds nothing");
+        }
         try (NDManager manager = NDManager.newBaseManager()) {
             if (batches == null) {
                 batches = Training.data(cfg, dataset, manager);

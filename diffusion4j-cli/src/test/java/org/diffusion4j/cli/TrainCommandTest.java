@@ -117,4 +117,28 @@ class TrainCommandTest {
         assertNotEquals(0, r[0]);
         assertTrue(((String) r[1]).contains("--minutes") || ((String) r[1]).contains("--steps"), (String) r[1]);
     }
+
+    /** hard_negative_weight on a caption folder without a two-object caption trains, and says that the term adds nothing. */
+    @Test
+    void hardNegativesWithoutTwoObjectCaptionsWarn(@TempDir Path tmp) throws IOException {
+        Path data = Files.createDirectories(tmp.resolve("captioned"));
+        StringBuilder metadata = new StringBuilder();
+        for (int i = 0; i < 4; i++) {
+            BufferedImage img = new BufferedImage(16, 16, BufferedImage.TYPE_INT_RGB);
+            img.setRGB(4 + i, 4, 0xff0000);
+            ImageIO.write(img, "png", data.resolve("img" + i + ".png").toFile());
+            metadata.append("{\"file_name\": \"img").append(i).append(".png\", \"text\": \"a red circle\"}\n");
+        }
+        Files.writeString(data.resolve("metadata.jsonl"), metadata.toString());
+        Path cfg = tmp.resolve("t2i.json");
+        Files.writeString(cfg, "{\"model\": {\"_class_name\": \"UNet2DConditionModel\", \"sample_size\": 16, \"in_channels\": 3,"
+                + " \"out_channels\": 3, \"block_out_channels\": [16, 32], \"layers_per_block\": 1,"
+                + " \"down_block_types\": [\"CrossAttnDownBlock2D\", \"DownBlock2D\"], \"up_block_types\": [\"UpBlock2D\", \"CrossAttnUpBlock2D\"],"
+                + " \"attention_head_dim\": 2, \"cross_attention_dim\": 32, \"norm_num_groups\": 8}, \"text_encoder\": \""
+                + Cli.root().resolve("diffusion4j-core/src/test/resources/fixtures/diffusers-t2i") + "\", \"dataset\": \"" + data
+                + "\", \"random_flip\": false, \"batch_size\": 2, \"hard_negative_weight\": 0.1}");
+        Object[] r = run("--config", cfg.toString(), "--out", tmp.resolve("run").toString(), "--steps", "1", "--no-progress");
+        assertEquals(0, r[0], (String) r[1]);
+        assertTrue(((String) r[1]).contains("hard_negative_weight adds nothing"), (String) r[1]);
+    }
 }

@@ -258,6 +258,16 @@ public final class Shapes {
         return m.matches() ? "a " + m.group(4) + " " + m.group(5) + " " + m.group(3) + " a " + m.group(1) + " " + m.group(2) : null;
     }
 
+    /** Whether any caption of {@code data} has the two-object form (the hard negatives of train-clip and train need one). */
+    public static boolean hasTwoObjectCaption(CaptionedImages data) {
+        for (int i = 0; i < data.size(); i++) {
+            if (swappedOrder(data.caption(i)) != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * A two-object caption with the colours swapped between its shapes — "a blue circle to the left of a red square"
      * for "a red circle to the left of a blue square": the same words binding the attributes the other way (ARO's
