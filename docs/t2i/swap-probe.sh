@@ -6,16 +6,7 @@
 # draws the same layout twice (few flips); one that follows it flips every time.
 #
 #   docs/t2i/swap-probe.sh [MODEL [GUIDANCE [PER_PROMPT]]]     # default: models/shapes-t2i 4 4
-set -euo pipefail
-root="$(realpath "$(dirname "${BASH_SOURCE[0]}")/../..")"
-model="${1:-$root/models/shapes-t2i}"
-guidance="${2:-4}"
-per="${3:-4}"
-dir="$(mktemp -d)"
-trap 'rm -rf "$dir"' EXIT
-"$root/diffusion4j" --version > /dev/null   # builds the CLI on first use
-cp="$root/diffusion4j-cli/target/diffusion4j-cli-0.1.0-SNAPSHOT.jar:$(ls "$root"/diffusion4j-cli/target/lib/*.jar | tr '\n' ':')"
-jshell -q --class-path "$cp" -R-Ddiag.dir="$dir" "$root/docs/t2i/two-object-prompts.jsh"
+source "$(dirname "${BASH_SOURCE[0]}")/diagnostics.sh"
 jshell -q --class-path "$cp" -R-Ddiag.dir="$dir" - <<JSH
 java.nio.file.Files.write(java.nio.file.Path.of("$dir/swapped.txt"),
     java.nio.file.Files.readAllLines(java.nio.file.Path.of("$dir/prompts.txt")).stream().map(org.diffusion4j.data.Shapes::swappedOrder).toList());

@@ -7,16 +7,7 @@
 #
 # Samples PER_PROMPT images (DDIM 50, seed 0) for each of eval's 42 two-object prompts and reads them with the project's
 # ShapesAnalyzer (the jshell scripts beside this one, on the CLI's class path).
-set -euo pipefail
-root="$(realpath "$(dirname "${BASH_SOURCE[0]}")/../..")"
-model="${1:-$root/models/shapes-t2i}"
-guidance="${2:-4}"
-per="${3:-4}"
-dir="$(mktemp -d)"
-trap 'rm -rf "$dir"' EXIT
-"$root/diffusion4j" --version > /dev/null   # builds the CLI on first use
-cp="$root/diffusion4j-cli/target/diffusion4j-cli-0.1.0-SNAPSHOT.jar:$(ls "$root"/diffusion4j-cli/target/lib/*.jar | tr '\n' ':')"
-jshell -q --class-path "$cp" -R-Ddiag.dir="$dir" "$root/docs/t2i/two-object-prompts.jsh"
+source "$(dirname "${BASH_SOURCE[0]}")/diagnostics.sh"
 "$root/diffusion4j" sample --model "$model" --prompts "$dir/prompts.txt" -n "$per" --guidance "$guidance" --seed 0 \
     --out "$dir/grid.png" --out-dir "$dir/img" --no-progress > /dev/null
 echo "model $model, guidance $guidance, $per images per two-object prompt, DDIM 50, seed 0"
