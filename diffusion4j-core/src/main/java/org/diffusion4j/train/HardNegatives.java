@@ -5,6 +5,7 @@ import ai.djl.ndarray.index.NDIndex;
 import java.util.ArrayList;
 import java.util.List;
 import org.diffusion4j.data.Shapes;
+import org.diffusion4j.diffusion.Scalar;
 
 /**
  * Hard negatives for a text-conditional U-Net ({@code hard_negative_weight}): each two-object caption of a batch (the
@@ -61,9 +62,9 @@ final class HardNegatives {
      * @param batchSize B
      */
     static NDArray loss(NDArray positive, NDArray negative, double weight, double beta, long batchSize) {
-        NDArray z = positive.sub(negative).mul((float) beta);
+        NDArray z = positive.sub(negative).mul(Scalar.of(positive, beta));
         // softplus(z) = max(z, 0) + log(1 + exp(−|z|)), which never overflows
-        NDArray softplus = z.maximum(0f).add(z.abs().neg().exp().add(1f).log());
-        return softplus.sum().mul((float) (weight / batchSize));
+        NDArray softplus = z.maximum(Scalar.of(z, 0)).add(z.abs().neg().exp().add(Scalar.of(z, 1)).log());
+        return softplus.sum().mul(Scalar.of(z, weight / batchSize));
     }
 }
