@@ -3,6 +3,7 @@ package org.diffusion4j.train;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
@@ -324,12 +325,12 @@ public final class DiffusionTrainer {
             return perSample.mean();
         }
         long[] rows = n.negatives().rows();
-        NDArray negativePrediction = model.forward(HardNegatives.select(n.xt(), rows), HardNegatives.select(n.timesteps(), rows),
-                n.negativeContext());
-        NDArray rowTarget = HardNegatives.select(n.target(), rows);
+        NDIndex at = HardNegatives.index(n.xt().getManager(), rows);
+        NDArray negativePrediction = model.forward(n.xt().get(at), n.timesteps().get(at), n.negativeContext());
+        NDArray rowTarget = n.target().get(at);
         NDArray negative = n.weights() == null ? Losses.lossSimple(negativePrediction, rowTarget)
                 : Losses.lossSimple(negativePrediction, rowTarget, Arrays.stream(rows).mapToDouble(r -> n.weights()[(int) r]).toArray());
-        return perSample.mean().add(HardNegatives.loss(HardNegatives.select(perSample, rows), negative,
+        return perSample.mean().add(HardNegatives.loss(perSample.get(at), negative,
                 config.hardNegativeWeight(), config.hardNegativeBeta(), perSample.getShape().get(0)));
     }
 

@@ -1,6 +1,7 @@
 package org.diffusion4j.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,9 +50,9 @@ final class HardNegatives {
         return rows.isEmpty() ? null : new Rows(rows.stream().mapToLong(Long::longValue).toArray(), swapped);
     }
 
-    /** {@code x}'s entries along the first axis at {@code rows} (with autograd). */
-    static NDArray select(NDArray x, long[] rows) {
-        return x.get(new NDIndex("{}", x.getManager().create(rows)));
+    /** The index of {@code rows} along the first axis, for {@code x.get(index)} (with autograd), created once in {@code m}. */
+    static NDIndex index(NDManager m, long[] rows) {
+        return new NDIndex("{}", m.create(rows));
     }
 
     /**

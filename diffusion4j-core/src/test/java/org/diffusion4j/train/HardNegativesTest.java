@@ -121,7 +121,7 @@ class HardNegativesTest {
                             swapped.add(s);
                         }
                     }
-                    NDArray x0 = HardNegatives.select(batch.images(), rows.stream().mapToLong(Integer::longValue).toArray());
+                    NDArray x0 = batch.images().get(HardNegatives.index(sub, rows.stream().mapToLong(Integer::longValue).toArray()));
                     for (int step : new int[] {100, 300, 500, 700, 900}) {
                         int[] ts = new int[rows.size()];
                         Arrays.fill(ts, step);
