@@ -203,7 +203,8 @@ final class EvalCommand implements Callable<Integer> {
     private int evalText(DiffusionPipeline pipeline, PrintWriter o, long start) throws IOException {
         int perPrompt = numImages == null ? 4 : numImages;
         int twoObject = 42;
-        List<Double> scales = conditioning.guidance == null ? java.util.Collections.singletonList(null) : conditioning.guidance;
+        boolean byDefault = conditioning.guidance == null;
+        List<Double> scales = byDefault ? List.of(pipeline.defaultGuidance()) : conditioning.guidance;
         o.printf(Locale.ROOT, "eval: %d images per prompt of the %d shapes evaluation prompts (42 one-object, 6 of them held out; %d "
                 + "two-object) from %s, seed %d; read by the shapes analyzer%n", perPrompt, 42 + twoObject, twoObject, pipeline.folder(), seed);
         o.flush();
@@ -217,7 +218,7 @@ final class EvalCommand implements Callable<Integer> {
         List<String> perImage = ShapesEvaluation.promptsPerImage(perPrompt, twoObject);
         int size = (int) pipeline.imageShape()[1];
         for (Double w : scales) {
-            if (w != null && (!(w >= 0) || w.isInfinite())) {
+            if (w == null || !(w >= 0) || w.isInfinite()) {
                 throw usage("--guidance takes finite scales >= 0, got " + scales);
             }
             SampleRequest base = new SampleRequest(perImage.size(), seed, choice.sampler, choice.steps, overrides::apply, null, w, batch,
@@ -227,15 +228,16 @@ final class EvalCommand implements Callable<Integer> {
             SamplingOptions.Cascade.Upscaled up = cascade.apply(images, pipeline.manager(), seed, choice, overrides, batch,
                     progress.listener(null));
             double perImageSeconds = (System.nanoTime() - sampling) / 1e9 / perImage.size();
-            o.printf(Locale.ROOT, "guidance %s: %d images sampled%s in %.1f s (%.3f s per image)%n", w == null ? "7.5 (default)" : w.toString(),
+            String label = w + (byDefault ? " (the model's default)" : "");
+            o.printf(Locale.ROOT, "guidance %s: %d images sampled%s in %.1f s (%.3f s per image)%n", label,
                     perImage.size(), up.line() == null ? "" : " and " + up.line().replaceFirst(" in [0-9.]+ s$", ""),
                     perImageSeconds * perImage.size(), perImageSeconds);
             o.flush();
             size = (int) up.images().shape()[2];
             ShapesEvaluation.Scores model = ShapesEvaluation.ofImages(up.images(), scorer);
-            table.append(ShapesTable.row(w == null ? "7.5 (default)" : w.toString(), model, scorer != null));
+            table.append(ShapesTable.row(label, model, scorer != null));
             com.google.gson.JsonObject row = ShapesTable.json(model);
-            row.addProperty("guidance", w == null ? 7.5 : w);
+            row.addProperty("guidance", w);
             row.addProperty("seconds_per_image", perImageSeconds);
             rows.add(row);
         }

@@ -19,6 +19,8 @@ import org.diffusion4j.data.ImageFolderDataset;
 import org.diffusion4j.data.Shapes;
 import org.diffusion4j.data.ShapesDataset;
 import org.diffusion4j.data.Split;
+import org.diffusion4j.diffusers.ModelFolder;
+import org.diffusion4j.diffusers.PipelineDefaults;
 import org.diffusion4j.io.Npy;
 import org.diffusion4j.io.SafeTensors;
 import org.diffusion4j.pipeline.ModelClasses;
@@ -99,9 +101,15 @@ final class InfoCommand implements Callable<Integer> {
                 JsonObject o = Json.read(index);
                 out.println("pipeline       " + Json.str(o, "_class_name", "?")
                         + (o.has("_diffusers_version") ? " (diffusers " + Json.str(o, "_diffusers_version", "") + ")" : ""));
-                java.util.List<String> names = new org.diffusion4j.diffusers.ModelFolder(dir).readClassNames();
+                ModelFolder folder = new ModelFolder(dir);
+                java.util.List<String> names = folder.readClassNames();
                 if (!names.isEmpty()) {
                     out.printf("%-14s %d (id2label): %s%n", "classes", names.size(), ModelClasses.nameList(names));
+                }
+                Double w = PipelineDefaults.read(folder).guidanceScale();
+                if (w != null) {
+                    out.printf("%-14s %s when none is given (%s of model_index.json)%n", "guidance", w,
+                            PipelineDefaults.field(PipelineDefaults.GUIDANCE_SCALE));
                 }
             } else {
                 out.println("pipeline       (no model_index.json)");

@@ -277,7 +277,7 @@ final class SampleCommand implements Callable<Integer> {
             o.println(upscaleLine);
         }
         o.printf(Locale.ROOT, "prompts: %s; negative prompt \"%s\"; guidance w = %s (eps(neg) + w (eps(text) - eps(neg)), both in one batch)%n",
-                prompts, negativePrompt == null ? "" : negativePrompt, w == null ? "7.5 (the default)" : w.toString());
+                prompts, negativePrompt == null ? "" : negativePrompt, w == null ? pipeline.defaultGuidance() + " (the model's default)" : w.toString());
         for (String f : written) {
             o.println("wrote " + f);
         }

@@ -162,7 +162,9 @@ final class SamplingOptions {
         @Option(names = "--guidance", split = ",", paramLabel = "W",
                 description = {"Classifier-free guidance scale w (diffusers' guidance_scale): eps_null + w (eps_c - eps_null); "
                         + "1 = conditional only (one network input), 0 = unconditional. Needs a model trained with a null class "
-                        + "(p_uncond > 0); default: " + DEFAULT_GUIDANCE_TEXT + " for those, else 1.",
+                        + "(p_uncond > 0) or a text model. Default: the model folder's (\"_diffusion4j\": {\"guidance_scale\": W} "
+                        + "in model_index.json, which diffusers ignores), else " + DEFAULT_GUIDANCE_TEXT + " for class models, 7.5 for "
+                        + "text models (diffusers' default), 1 without a null class.",
                     "'eval' takes a list (0,1,2,4) and measures the trade-off."})
         List<Double> guidance;
 

@@ -118,7 +118,7 @@ final class SparkEvalCommand implements Callable<Integer> {
                 + "read by the shapes analyzer on the executors; counts merged from %d partitions%n", perPrompt, r.partitionCount());
         o.println();
         o.print(ShapesTable.header(clip != null));
-        o.print(ShapesTable.row(settings.guidance() == null ? "7.5 (default)" : settings.guidance().toString(), s, clip != null));
+        o.print(ShapesTable.row(settings.guidance() + (conditioning.guidance == null ? " (the model's default)" : ""), s, clip != null));
         o.println();
         o.printf(Locale.ROOT, "counts: one object %d/%d right (size %d), two objects %d/%d (parts %d, bound %d), held out %d/%d%s%n",
                 k.oneObjectRight(), k.oneObject(), k.sizeRight(), k.twoObjectRight(), k.twoObject(), k.twoObjectParts(), k.twoObjectBound(),

@@ -171,7 +171,7 @@ final class SparkSampleCommand implements Callable<Integer> {
                     }
                     w = conditioning.guidance.get(0);
                 }
-                s = s.withGuidance(w);
+                s = s.withGuidance(w == null ? pipe.defaultGuidance() : w);
                 pipe.check(s.request().withPrompts(List.of("a check")));
             } else {
                 ModelClasses classes = pipe.classes();

@@ -28,6 +28,18 @@ class BundledTextModelsTest {
     Path dir;
 
     @ParameterizedTest(name = "models/{0}")
+    @CsvSource({"shapes-t2i, 4.0", "shapes-ldm, 2.0"})
+    void carryTheGuidanceScaleTheirModelCardsMeasured(String name, String w) throws Exception {
+        Path model = Cli.root().resolve("models").resolve(name);
+        assumeTrue(Files.isRegularFile(model.resolve("model_index.json")), "bundled model " + model + " not present");
+        Cli info = Cli.run("info", model.toString());
+        assertEquals(0, info.exitCode(), info.err());
+        assertTrue(info.out().contains("guidance       " + w + " when none is given"), info.out());
+        String card = Files.readString(model.resolve("MODEL_CARD.md"));
+        assertTrue(card.contains("\"_diffusion4j\": {\"guidance_scale\": " + w + "}"), "the card states the default");
+    }
+
+    @ParameterizedTest(name = "models/{0}")
     @CsvSource({"shapes-t2i, 32", "shapes-ldm, 64"})
     void samplesShowTheAskedColourOnBlack(String name, int size) throws Exception {
         Path model = Cli.root().resolve("models").resolve(name);

@@ -132,8 +132,8 @@ class SparkCommandsTest {
                 "--seed", "2", "--batch", "16");
         assertEquals(0, spark.exitCode(), spark.err());
         assertTrue(spark.out().contains("84 images from " + TEXT) && spark.out().contains("counts merged from 3 partitions"), spark.out());
-        // eval's model row, "| 7.5 (default) | a | b | c | d |", is spark-eval's row
-        String row = single.out().lines().filter(l -> l.startsWith("| 7.5 (default)")).findFirst().orElseThrow();
+        // eval's model row, "| 7.5 (the model's default) | a | b | c | d |", is spark-eval's row
+        String row = single.out().lines().filter(l -> l.startsWith("| 7.5 (the model's default)")).findFirst().orElseThrow();
         assertTrue(spark.out().contains(row), "eval: " + row + "\nspark-eval: " + spark.out());
         assertTrue(spark.out().contains("counts: one object ") && spark.out().contains("/42 right"), spark.out());
     }

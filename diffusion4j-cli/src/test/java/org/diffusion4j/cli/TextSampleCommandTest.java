@@ -77,4 +77,41 @@ class TextSampleCommandTest {
         double right = ceiling.get("two_objects").getAsDouble();
         assertTrue(parts >= bound && bound >= right && right >= 0.95 && ceiling.get("one_object").getAsDouble() >= 0.97, ceiling.toString());
     }
+
+    @Test
+    void theFoldersOwnGuidanceScaleIsTheDefaultAndABadOneIsAOneLineError() throws Exception {
+        Path copy = dir.resolve("sd");
+        try (java.util.stream.Stream<Path> files = Files.walk(folder())) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Path to = copy.resolve(folder().relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(f, to);
+                }
+            }
+        }
+        Path index = copy.resolve("model_index.json");
+        String original = Files.readString(index);
+        Files.writeString(index, "{\n  \"_diffusion4j\": {\"guidance_scale\": 4},"+ original.substring(1));
+        Path byDefault = dir.resolve("default.npy");
+        Path four = dir.resolve("four.npy");
+        Cli r = Cli.run("sample", "--model", copy.toString(), "--prompt", "a red circle", "-n", "2", "--steps", "3", "--no-progress",
+                "--out-raw", byDefault.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("guidance w = 4.0 (the model's default)"), r.out());
+        Cli.run("sample", "--model", copy.toString(), "--prompt", "a red circle", "-n", "2", "--steps", "3", "--guidance", "4",
+                "--no-progress", "--out-raw", four.toString());
+        assertArrayEquals(Files.readAllBytes(four), Files.readAllBytes(byDefault));
+        Cli info = Cli.run("info", copy.toString());
+        assertTrue(info.out().contains("guidance       4.0 when none is given (\"_diffusion4j.guidance_scale\" of model_index.json)"),
+                info.out());
+
+        Files.writeString(index, "{\n  \"_diffusion4j\": {\"guidance_scale\": -4},"+ original.substring(1));
+        r = Cli.run("sample", "--model", copy.toString(), "--prompt", "a red circle", "--no-progress", "--out", dir.resolve("x.png").toString());
+        assertTrue(r.exitCode() != 0, r.out());
+        assertEquals(1, r.errLines().length, r.err());
+        assertTrue(r.err().contains(index.toString()) && r.err().contains("\"_diffusion4j.guidance_scale\" must be a finite number >= 0"),
+                r.err());
+    }
 }

@@ -190,7 +190,7 @@ public final class ModelFolder {
     }
 
     /** Reads {@code model_index.json} as a JSON object, refusing a missing, oversized or malformed file. */
-    private JsonObject readModelIndex() throws IOException {
+    JsonObject readModelIndex() throws IOException {
         Path index = modelIndexFile();
         if (!Files.isRegularFile(index)) {
             throw new CheckpointException(index + ": missing; a diffusers model folder holds model_index.json, "
@@ -226,7 +226,7 @@ public final class ModelFolder {
 
     /** Writes {@code model_index.json} atomically, with {@code id2label} when {@code classNames} is not empty. */
     public void writeModelIndex(List<String> classNames) throws IOException {
-        AtomicFiles.writeString(modelIndexFile(), ddpmModelIndexJson(classNames));
+        writeIndex(ddpmModelIndexJson(classNames));
     }
 
     /**
@@ -258,7 +258,7 @@ public final class ModelFolder {
         if (vaeDir != null) {
             copyFiles(vaeDir, root.resolve("vae"));
         }
-        AtomicFiles.writeString(modelIndexFile(), "{\n  \"_class_name\": \"StableDiffusionPipeline\",\n  \"_diffusers_version\": \""
+        writeIndex("{\n  \"_class_name\": \"StableDiffusionPipeline\",\n  \"_diffusers_version\": \""
                 + DIFFUSERS_VERSION + "\",\n  \"feature_extractor\": [null, null],\n  \"image_encoder\": [null, null],\n"
                 + "  \"requires_safety_checker\": false,\n  \"safety_checker\": [null, null],\n"
                 + "  \"scheduler\": [\"diffusers\", \"DDPMScheduler\"],\n  \"text_encoder\": [\"transformers\", \"CLIPTextModel\"],\n"
@@ -274,9 +274,21 @@ public final class ModelFolder {
      * low-resolution image, {@code factor} times smaller, augmented at levels up to {@code maxNoiseLevel} in training.
      */
     public void writeSuperResolutionIndex(int factor, int maxNoiseLevel) throws IOException {
-        AtomicFiles.writeString(modelIndexFile(), "{\n  \"_class_name\": \"" + SUPER_RESOLUTION + "\",\n  \"_diffusers_version\": \""
+        writeIndex("{\n  \"_class_name\": \"" + SUPER_RESOLUTION + "\",\n  \"_diffusers_version\": \""
                 + DIFFUSERS_VERSION + "\",\n  \"factor\": " + factor + ",\n  \"max_noise_level\": " + maxNoiseLevel + ",\n"
                 + "  \"scheduler\": [\"diffusers\", \"DDPMScheduler\"],\n  \"unet\": [\"diffusers\", \"UNet2DModel\"]\n}\n");
+    }
+
+    /**
+     * Writes {@code json} (an object starting "{\n") as {@code model_index.json} atomically, with the {@link PipelineDefaults}
+     * entry of the file it replaces carried over first.
+     */
+    private void writeIndex(String json) throws IOException {
+        com.google.gson.JsonElement kept = PipelineDefaults.kept(this);
+        if (kept != null && !kept.isJsonNull()) {
+            json = "{\n  \"" + PipelineDefaults.KEY + "\": " + kept + ",\n" + json.substring(json.indexOf('\n') + 1);
+        }
+        AtomicFiles.writeString(modelIndexFile(), json);
     }
 
     private static void copyFiles(Path from, Path to) throws IOException {

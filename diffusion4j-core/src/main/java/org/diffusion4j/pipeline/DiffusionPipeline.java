@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.UnaryOperator;
+import org.diffusion4j.diffusers.ModelFolder;
+import org.diffusion4j.diffusers.PipelineDefaults;
 import org.diffusion4j.diffusers.SchedulerConfig;
 import org.diffusion4j.diffusers.StableDiffusionFolder;
 import org.diffusion4j.diffusers.UNet2DFolder;
@@ -81,7 +83,8 @@ public final class DiffusionPipeline implements AutoCloseable {
         checkFolder(folder);
         SchedulerConfig scheduler = readScheduler(folder);
         if (StableDiffusionFolder.isStableDiffusion(folder)) {
-            TextSampling text = new TextSampling(StableDiffusionFolder.load(folder, manager), scheduler);
+            Double w = PipelineDefaults.read(new ModelFolder(folder)).guidanceScale();
+            TextSampling text = new TextSampling(StableDiffusionFolder.load(folder, manager), scheduler, w);
             return new DiffusionPipeline(folder, null, text, scheduler, ModelClasses.UNCONDITIONAL, manager, owns);
         }
         UNet2DModel unet = UNet2DFolder.load(folder.resolve("unet"), manager);
@@ -311,13 +314,13 @@ public final class DiffusionPipeline implements AutoCloseable {
     }
 
     /**
-     * The guidance scale a request without one gets: 7.5 for a text model (diffusers' default),
-     * {@link ModelClasses#DEFAULT_GUIDANCE} for a class model with a null class, 1 for one without,
-     * and null for an unconditional model (which takes no guidance).
+     * The guidance scale a request without one gets: the folder's ({@link PipelineDefaults}) when it sets one, else 7.5
+     * for a text model (diffusers' default), {@link ModelClasses#DEFAULT_GUIDANCE} for a class model with a null class,
+     * 1 for one without, and null for an unconditional model (which takes no guidance).
      */
     public Double defaultGuidance() {
         if (text != null) {
-            return TextSampling.DEFAULT_GUIDANCE;
+            return text.defaultGuidance();
         }
         return classes.conditional() ? classes.guidanceOrDefault(null) : null;
     }
@@ -335,7 +338,7 @@ public final class DiffusionPipeline implements AutoCloseable {
         sampler(request);
         if (text != null) {
             TextSampling.promptsOf(request);
-            TextSampling.guidanceOf(request);
+            text.guidanceOf(request);
         } else {
             condition(request);
         }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.diffusion4j.diffusers.ModelFolder;
+import org.diffusion4j.diffusers.PipelineDefaults;
 import org.diffusion4j.io.CheckpointException;
 import org.diffusion4j.nn.UNet2DConfig;
 
@@ -18,11 +19,18 @@ import org.diffusion4j.nn.UNet2DConfig;
  *
  * @param numClassEmbeds the UNet's {@code num_class_embeds}; null for an unconditional model
  * @param names the class names ({@code id2label}), empty when the folder has none
+ * @param defaultGuidance the folder's guidance scale for requests without one ({@link PipelineDefaults}), or null for
+ *     {@link #DEFAULT_GUIDANCE}
  */
-public record ModelClasses(Integer numClassEmbeds, List<String> names) {
+public record ModelClasses(Integer numClassEmbeds, List<String> names, Double defaultGuidance) {
 
     /** An unconditional model. */
     public static final ModelClasses UNCONDITIONAL = new ModelClasses(null, List.of());
+
+    /** Classes without a default guidance scale of their folder's. */
+    public ModelClasses(Integer numClassEmbeds, List<String> names) {
+        this(numClassEmbeds, names, null);
+    }
 
     public ModelClasses {
         names = List.copyOf(names);
@@ -36,17 +44,33 @@ public record ModelClasses(Integer numClassEmbeds, List<String> names) {
      * the key exist) and checks them against the UNet's {@code num_class_embeds}.
      */
     public static ModelClasses read(Path dir, UNet2DConfig unet) throws IOException {
+        ModelFolder folder = new ModelFolder(dir);
+        Double w = PipelineDefaults.read(folder).guidanceScale();
         if (unet.numClassEmbeds() == null) {
+            if (w != null) {
+                throw new CheckpointException(folder.modelIndexFile() + ": " + PipelineDefaults.field(PipelineDefaults.GUIDANCE_SCALE)
+                        + " is set but the model is unconditional (its unet/config.json has no num_class_embeds), and takes no "
+                        + "guidance; remove the field");
+            }
             return UNCONDITIONAL;
         }
-        ModelFolder folder = new ModelFolder(dir);
         List<String> names = Files.isRegularFile(folder.modelIndexFile()) ? folder.readClassNames() : List.of();
         if (names.size() > unet.numClassEmbeds()) {
             throw new CheckpointException(folder.modelIndexFile() + ": \"" + ModelFolder.ID2LABEL + "\" names " + names.size()
                     + " classes but " + folder.unetConfigFile() + " has num_class_embeds " + unet.numClassEmbeds()
                     + "; the UNet needs an embedding per class (plus one for the null class of guidance)");
         }
-        return new ModelClasses(unet.numClassEmbeds(), names);
+        ModelClasses classes = new ModelClasses(unet.numClassEmbeds(), names);
+        if (w == null) {
+            return classes;
+        }
+        try {
+            classes.checkGuidance(w);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(folder.modelIndexFile() + ": " + PipelineDefaults.field(PipelineDefaults.GUIDANCE_SCALE)
+                    + " is " + w + ", but the model has no null class (trained with p_uncond = 0); set it to 1 or remove it");
+        }
+        return new ModelClasses(unet.numClassEmbeds(), names, w);
     }
 
     /**
@@ -59,11 +83,17 @@ public record ModelClasses(Integer numClassEmbeds, List<String> names) {
     public static final String GUIDANCE_NEEDS_CLASSES = "--guidance: the model is unconditional (its unet/config.json has no "
             + "num_class_embeds); guidance needs a class-conditional model trained with a null class (train with p_uncond > 0)";
 
-    /** w when given, else {@link #DEFAULT_GUIDANCE} for a model with a null class and 1 otherwise. */
+    /**
+     * w when given, else the folder's {@link #defaultGuidance}, else {@link #DEFAULT_GUIDANCE} for a model with a null
+     * class and 1 otherwise.
+     */
     public double guidanceOrDefault(Double w) {
         if (w != null) {
             checkGuidance(w);
             return w;
+        }
+        if (defaultGuidance != null) {
+            return defaultGuidance;
         }
         return hasNullClass() ? DEFAULT_GUIDANCE : 1.0;
     }

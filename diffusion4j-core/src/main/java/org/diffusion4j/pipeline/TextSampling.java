@@ -26,11 +26,19 @@ final class TextSampling {
     private final StableDiffusionFolder.Parts parts;
     private final TextEncoding encoding;
     private final SchedulerConfig scheduler;
+    private final double defaultGuidance;
 
-    TextSampling(StableDiffusionFolder.Parts parts, SchedulerConfig scheduler) {
+    /** {@code defaultGuidance}: the folder's scale for requests without one, or null for {@link #DEFAULT_GUIDANCE}. */
+    TextSampling(StableDiffusionFolder.Parts parts, SchedulerConfig scheduler, Double defaultGuidance) {
         this.parts = parts;
         this.encoding = new TextEncoding(parts.tokenizer(), parts.textEncoder());
         this.scheduler = scheduler;
+        this.defaultGuidance = defaultGuidance == null ? DEFAULT_GUIDANCE : defaultGuidance;
+    }
+
+    /** The guidance scale of a request without one: the folder's, else diffusers' 7.5. */
+    double defaultGuidance() {
+        return defaultGuidance;
     }
 
     StableDiffusionFolder.Parts parts() {
@@ -72,8 +80,8 @@ final class TextSampling {
         return r.prompts();
     }
 
-    static double guidanceOf(SampleRequest r) {
-        double w = r.guidance() == null ? DEFAULT_GUIDANCE : r.guidance();
+    double guidanceOf(SampleRequest r) {
+        double w = r.guidance() == null ? defaultGuidance : r.guidance();
         if (!(w >= 0) || Double.isInfinite(w)) {
             throw new IllegalArgumentException("--guidance takes finite scales >= 0 (1 = the prompt alone), got " + w);
         }

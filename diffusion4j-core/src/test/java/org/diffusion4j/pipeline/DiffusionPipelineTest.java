@@ -248,4 +248,31 @@ class DiffusionPipelineTest {
             assertArrayEquals(alone.toFloatArray(), batch.get(new NDIndex("1:2")).toFloatArray());
         }
     }
+
+    @Test
+    void aTextFoldersOwnGuidanceScaleIsWhatARequestWithoutOneGets(@TempDir Path tmp) throws IOException {
+        Path fixture = Path.of("src/test/resources/fixtures/diffusers-t2i");
+        Path copy = tmp.resolve("sd");
+        try (java.util.stream.Stream<Path> files = Files.walk(fixture)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Path to = copy.resolve(fixture.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(f, to);
+                }
+            }
+        }
+        ModelClassesTest.withEntry(new ModelFolder(copy), "{\"guidance_scale\": 4}");
+        SampleRequest r = SampleRequest.of(1, 3).withSampler("ddim", 3).withPrompts(List.of("a red circle"));
+        try (DiffusionPipeline diffusersDefault = DiffusionPipeline.load(fixture); DiffusionPipeline own = DiffusionPipeline.load(copy)) {
+            assertEquals(7.5, diffusersDefault.defaultGuidance(), "without the entry: diffusers' guidance_scale");
+            assertEquals(4.0, own.defaultGuidance());
+            float[] byDefault = own.sample(r, SampleListener.NONE).values();
+            assertArrayEquals(own.sample(r.withGuidance(4), SampleListener.NONE).values(), byDefault, "w = 4 when none is given");
+            assertFalse(Arrays.equals(own.sample(r.withGuidance(7.5), SampleListener.NONE).values(), byDefault), "not 7.5");
+            assertArrayEquals(diffusersDefault.sample(r.withGuidance(7.5), SampleListener.NONE).values(),
+                    diffusersDefault.sample(r, SampleListener.NONE).values());
+        }
+    }
 }

@@ -105,4 +105,33 @@ class ModelClassesTest {
         assertTrue(e.getMessage().contains("model_index.json") && e.getMessage().contains("5 classes")
                 && e.getMessage().contains("num_class_embeds 4"), e.getMessage());
     }
+
+    @Test
+    void theFoldersGuidanceScaleIsTheDefaultAndIsCheckedAgainstTheModel() throws Exception {
+        ModelFolder folder = new ModelFolder(dir.resolve("w"));
+        Files.createDirectories(folder.root());
+        UNet2DConfig withNull = UNet2DConfig.tiny().toBuilder().optNumClassEmbeds(4).build();
+        folder.writeModelIndex(List.of("a", "b", "c"));
+        assertEquals(ModelClasses.DEFAULT_GUIDANCE, ModelClasses.read(folder.root(), withNull).guidanceOrDefault(null));
+
+        withEntry(folder, "{\"guidance_scale\": 3.5}");
+        ModelClasses c = ModelClasses.read(folder.root(), withNull);
+        assertEquals(3.5, c.guidanceOrDefault(null), "the folder's scale when none is asked for");
+        assertEquals(0.5, c.guidanceOrDefault(0.5), "an asked scale wins");
+
+        Exception noNull = assertThrows(Exception.class,
+                () -> ModelClasses.read(folder.root(), UNet2DConfig.tiny().toBuilder().optNumClassEmbeds(3).build()));
+        assertTrue(noNull.getMessage().contains("\"_diffusion4j.guidance_scale\" is 3.5") && noNull.getMessage().contains("no null class"),
+                noNull.getMessage());
+        Exception uncond = assertThrows(Exception.class,
+                () -> ModelClasses.read(folder.root(), UNet2DConfig.tiny().toBuilder().optNumClassEmbeds(null).build()));
+        assertTrue(uncond.getMessage().contains("model_index.json") && uncond.getMessage().contains("unconditional")
+                && uncond.getMessage().contains("remove the field"), uncond.getMessage());
+    }
+
+    /** Adds {@code "_diffusion4j": entry} to the folder's model_index.json. */
+    static void withEntry(ModelFolder folder, String entry) throws java.io.IOException {
+        String index = Files.readString(folder.modelIndexFile());
+        Files.writeString(folder.modelIndexFile(), "{\n  \"_diffusion4j\": " + entry + "," + index.substring(1));
+    }
 }
