@@ -24,6 +24,7 @@ import org.diffusion4j.eval.report.GuidanceSweepReport;
 import org.diffusion4j.eval.report.QualityReport.Metric;
 import org.diffusion4j.eval.report.QualityReport;
 import org.diffusion4j.io.AtomicFiles;
+import org.diffusion4j.pipeline.BindingProbe;
 import org.diffusion4j.pipeline.ClassCondition;
 import org.diffusion4j.pipeline.DiffusionPipeline;
 import org.diffusion4j.pipeline.EvalImages;
@@ -124,6 +125,12 @@ final class EvalCommand implements Callable<Integer> {
             description = "Text models: a train-clip folder; adds the CLIP score (100 max(cos, 0), with the project's CLIP).")
     Path clip;
 
+    @Option(names = "--binding",
+            description = "Text models: also the binding probe, the diffusion classifier's choice (Li et al. 2023) between each of "
+                    + BindingProbe.IMAGES + " real two-object test captions and the same words with the colours or the objects "
+                    + "swapped; reads the model's likelihood, not its samples, so no guidance.")
+    boolean binding;
+
     @Option(names = "--no-progress", description = "Do not show progress bars.")
     boolean noProgress;
 
@@ -147,6 +154,10 @@ final class EvalCommand implements Callable<Integer> {
             DiffusionPipeline pipeline = useModel ? DiffusionPipeline.load(dir, manager) : null;
             if (pipeline != null && pipeline.isText()) {
                 return evalText(pipeline, o, start);
+            }
+            if (binding) {
+                throw usage("--binding probes a text-to-image model of the shapes data (--model)" + (dir == null ? "" : "; " + dir
+                        + " is not one"));
             }
             if (cascade.given()) {
                 throw usage("--upscale: eval scores a cascade of a text-to-image model of the shapes data; " + dir + " is not one");
@@ -249,11 +260,32 @@ final class EvalCommand implements Callable<Integer> {
         o.println();
         o.print(table);
         o.printf(Locale.ROOT, "%n%d images per scale scored in %.1f s%n", (42 + twoObject) * perPrompt, (System.nanoTime() - start) / 1e9);
+        BindingProbe.Result probe = null;
+        if (binding) {
+            long t0 = System.nanoTime();
+            probe = BindingProbe.measure(pipeline, BindingProbe.IMAGES, BindingProbe.DRAWS, Evaluation.ANCHOR_SEED);
+            o.printf(Locale.ROOT, "binding probe (diffusion classifier, %d real two-object test images, %d (t, eps) draws each, %.1f s): "
+                    + "colours %.3f (%s right of %d, %d ties), order %.3f (%s right of %d, %d ties)%n", probe.images(), probe.draws(),
+                    (System.nanoTime() - t0) / 1e9, probe.colourAccuracy(), half(probe.colourRight()), probe.colourTests(),
+                    probe.colourTies(), probe.orderAccuracy(), half(probe.orderRight()), probe.orderTests(), probe.orderTies());
+        }
         if (json != null) {
             com.google.gson.JsonObject j = new com.google.gson.JsonObject();
             j.add("model", rows);
             j.add("real_test_images", ShapesTable.json(real));
             j.addProperty("images_per_prompt", perPrompt);
+            if (probe != null) {
+                com.google.gson.JsonObject b = new com.google.gson.JsonObject();
+                b.addProperty("images", probe.images());
+                b.addProperty("draws", probe.draws());
+                b.addProperty("colours", probe.colourAccuracy());
+                b.addProperty("colour_tests", probe.colourTests());
+                b.addProperty("colour_ties", probe.colourTies());
+                b.addProperty("order", probe.orderAccuracy());
+                b.addProperty("order_tests", probe.orderTests());
+                b.addProperty("order_ties", probe.orderTies());
+                j.add("binding_probe", b);
+            }
             if (cascade.given()) {
                 j.addProperty("upscale", cascade.upscale.toString());
             }
@@ -262,6 +294,11 @@ final class EvalCommand implements Callable<Integer> {
         }
         o.flush();
         return 0;
+    }
+
+    /** A count of right choices, ties counting one half: 57 or 57.5. */
+    private static String half(double right) {
+        return right == Math.floor(right) ? Long.toString((long) right) : Double.toString(right);
     }
 
     /** Messages to the output, counted tasks as progress bars on stderr (unless --no-progress). */

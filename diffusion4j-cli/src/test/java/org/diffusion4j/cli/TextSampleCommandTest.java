@@ -64,7 +64,7 @@ class TextSampleCommandTest {
     void evalOfATextModelReadsItsImagesWithTheShapesAnalyzer() throws Exception {
         Path json = dir.resolve("eval.json");
         Cli r = Cli.run("eval", "--model", folder().toString(), "-n", "1", "--steps", "2", "--guidance", "1,3", "--no-progress",
-                "--json", json.toString());
+                "--binding", "--json", json.toString());
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("| 1.0 |") && r.out().contains("| 3.0 |") && r.out().contains("ceiling") && r.out().contains("84 images"),
                 r.out());
@@ -76,6 +76,15 @@ class TextSampleCommandTest {
         double bound = ceiling.get("two_objects_bound").getAsDouble();
         double right = ceiling.get("two_objects").getAsDouble();
         assertTrue(parts >= bound && bound >= right && right >= 0.95 && ceiling.get("one_object").getAsDouble() >= 0.97, ceiling.toString());
+        com.google.gson.JsonObject probe = j.getAsJsonObject("binding_probe");
+        assertEquals(128, probe.get("images").getAsInt(), probe.toString());
+        assertEquals(16, probe.get("draws").getAsInt());
+        assertEquals(128, probe.get("order_tests").getAsInt());
+        assertTrue(r.out().contains("binding probe (diffusion classifier, 128 real two-object test images, 16 (t, eps) draws each"), r.out());
+
+        Cli notText = Cli.run("eval", "--model", Cli.root().resolve("models/fashion-mnist-ddpm").toString(), "--binding", "-n", "2");
+        assertEquals(2, notText.exitCode());
+        assertTrue(notText.err().contains("--binding probes a text-to-image model"), notText.err());
     }
 
     @Test

@@ -152,6 +152,11 @@ public final class DiffusionPipeline implements AutoCloseable {
     }
 
     /** Whether the folder is a StableDiffusionPipeline (prompts, {@link SampleRequest#prompts()}). */
+    /** The text half, or null for a model that is not text-conditional. */
+    TextSampling textSampling() {
+        return text;
+    }
+
     public boolean isText() {
         return text != null;
     }

@@ -45,6 +45,14 @@ final class TextSampling {
         return parts;
     }
 
+    TextEncoding encoding() {
+        return encoding;
+    }
+
+    SchedulerConfig scheduler() {
+        return scheduler;
+    }
+
     /** The shape of what the sampler runs on: {C, h, w} of the U-Net's input. */
     long[] latentShape() {
         int s = parts.unet().config().sampleSize();
