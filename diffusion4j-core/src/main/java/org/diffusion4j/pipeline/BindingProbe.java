@@ -140,7 +140,8 @@ public final class BindingProbe {
                 double ab = schedule.alphaCumprod(t);
                 try (NDManager step = group.newSubManager()) {
                     NDArray eps = BatchedSampling.seededNoise(step, first, g, latent, seed * 1_000_003L + k);
-                    NDArray xt = Scalar.times(x0, Math.sqrt(ab)).add(Scalar.times(eps, Math.sqrt(1 - ab)));
+                    // ε first: a result lives in its first operand's manager, so this step's tensors go with the step
+                    NDArray xt = Scalar.times(eps, Math.sqrt(1 - ab)).add(Scalar.times(x0, Math.sqrt(ab)));
                     NDArray x3 = NDArrays.concat(new NDList(xt, xt, xt), 0);
                     NDArray eps3 = NDArrays.concat(new NDList(eps, eps, eps), 0);
                     NDArray epsHat = type.predictedEpsilon(unet.predict(x3, t, condition), x3, ab);
