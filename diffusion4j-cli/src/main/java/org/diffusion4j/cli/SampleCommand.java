@@ -225,10 +225,6 @@ final class SampleCommand implements Callable<Integer> {
             w = conditioning.guidance.get(0);
         }
         long[] latent = pipeline.latentShape();
-        if (trajectory != null && !java.util.Arrays.equals(latent, pipeline.imageShape())) {
-            throw usage("--trajectory: the model samples latents (" + latent[0] + " channels, decoded by its VAE at the end); "
-                    + "a trajectory of a latent model is not supported yet");
-        }
         int per = numImages == null ? PER_ROW : numImages;
         int n = per * prompts.size();
         String tooMany = noise == null ? BatchedSampling.tooMany(n, pipeline.imageShape(), Runtime.getRuntime().maxMemory()) : null;
@@ -266,6 +262,10 @@ final class SampleCommand implements Callable<Integer> {
         long start = System.nanoTime();
         SampledImages images = pipeline.sample(request, xT, progress().listener(t));
         double seconds = (System.nanoTime() - start) / 1e9;
+        if (t != null) {
+            // a latent model's frames are latents: each through the VAE, as its final images
+            t.frames().replaceAll(f -> pipeline.decode(f, t.images()));
+        }
         SampledImages base = images;
         images = upscaled(images, manager, o);
         long[] shape = images.shape();

@@ -55,9 +55,37 @@ class TextSampleCommandTest {
         assertTrue(r.err().contains("give --prompt"), r.err());
         r = Cli.run("sample", "--model", folder().toString(), "--prompt", "a", "--class", "3", "--out", dir.resolve("z.png").toString());
         assertTrue(r.exitCode() != 0 && r.err().contains("--class: the model is text-conditional"), r.err());
-        r = Cli.run("sample", "--model", folder().toString(), "--prompt", "a", "--trajectory", dir.resolve("t.gif").toString());
-        assertTrue(r.exitCode() != 0 && r.err().contains("--trajectory"), r.err());
         assertFalse(r.err().contains("at org."), "no stack trace");
+    }
+
+    @Test
+    void aLatentModelsTrajectoryShowsItsStepsDecodedByTheVae() throws Exception {
+        Path gif = dir.resolve("t.gif");
+        Path each = dir.resolve("each");
+        Cli r = Cli.run("sample", "--model", folder().toString(), "--prompt", "a red circle", "-n", "2", "--steps", "3", "--no-progress",
+                "--trajectory", gif.toString(), "--frame-ms", "0", "--out-dir", each.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        try (javax.imageio.stream.ImageInputStream in = ImageIO.createImageInputStream(gif.toFile())) {
+            javax.imageio.ImageReader reader = ImageIO.getImageReadersByFormatName("gif").next();
+            reader.setInput(in);
+            assertEquals(3, reader.getNumImages(true), "a frame per step");
+            BufferedImage last = reader.read(2);
+            assertEquals((2 * 16 + 3 * 2) * 2, last.getWidth(), "two 16x16 images (decoded, not the latents) at x2 with padding");
+            // the last x0 estimate of DDIM is the sample: the frame shows the final image (up to the GIF's palette)
+            BufferedImage first = ImageIO.read(each.resolve("sample_00000.png").toFile());
+            double diff = 0;
+            for (int y = 0; y < 16; y++) {
+                for (int x = 0; x < 16; x++) {
+                    int a = first.getRGB(x, y);
+                    int b = last.getRGB(2 * 2 + 2 * x, 2 * 2 + 2 * y);
+                    for (int shift = 0; shift <= 16; shift += 8) {
+                        diff += Math.abs(((a >> shift) & 0xff) - ((b >> shift) & 0xff));
+                    }
+                }
+            }
+            assertTrue(diff / (16 * 16 * 3) < 12, "mean channel difference " + diff / (16 * 16 * 3));
+            reader.dispose();
+        }
     }
 
     @Test

@@ -152,6 +152,18 @@ public final class DiffusionPipeline implements AutoCloseable {
     }
 
     /** Whether the folder is a StableDiffusionPipeline (prompts, {@link SampleRequest#prompts()}). */
+    /**
+     * Latents [n, C, h, w] of a latent model (a text model with a VAE) as images: vae.decode(z / scaling_factor), NCHW floats
+     * in [−1, 1] (unclamped); the values themselves for a model that diffuses pixels. What a trajectory of a latent model
+     * shows.
+     */
+    public float[] decode(float[] latents, int n) {
+        if (text == null || text.parts().vae() == null) {
+            return latents;
+        }
+        return text.decode(latents, n, SampleRequest.DEFAULT_BATCH, manager);
+    }
+
     /** The text half, or null for a model that is not text-conditional. */
     TextSampling textSampling() {
         return text;

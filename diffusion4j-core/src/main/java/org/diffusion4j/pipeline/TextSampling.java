@@ -119,7 +119,7 @@ final class TextSampling {
     }
 
     /** vae.decode(z / scaling_factor) in batches. */
-    private float[] decode(float[] latents, int n, int batch, NDManager manager) {
+    float[] decode(float[] latents, int n, int batch, NDManager manager) {
         long[] l = latentShape();
         long[] img = imageShape();
         int perLatent = (int) (l[0] * l[1] * l[2]);
