@@ -6,7 +6,7 @@
 #   joint         the same encoder architecture from random weights, trained with the U-Net by the diffusion loss alone
 #   bag_of_words  token embeddings only (no layers, no positions): the U-Net sees which words, not their order
 # one after another, then eval at w = 4 with the binding probe (--binding: the diffusion classifier's choice between
-# each two-object test caption and the same words with the colours or the objects swapped).
+# each of 512 two-object test captions and the same words with the colours or the objects swapped).
 # Equal steps, not equal minutes, so that a busy machine does not favour an arm. Output under runs/ablation-binding/.
 #
 #   docs/t2i/ablation-binding.sh      # N = 1000 steps per arm
@@ -20,6 +20,6 @@ for mode in frozen joint bag_of_words; do
       --no-progress > $R/$mode.log 2>&1
 done
 for mode in frozen joint bag_of_words; do
-  ./diffusion4j eval --model $R/$mode -n 2 --guidance 4 --clip models/shapes-clip --binding --no-progress --json $R/$mode.json \
+  ./diffusion4j eval --model $R/$mode -n 2 --guidance 4 --clip models/shapes-clip --binding 512 --no-progress --json $R/$mode.json \
       > $R/$mode.txt 2>&1
 done

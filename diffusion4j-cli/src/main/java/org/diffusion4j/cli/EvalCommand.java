@@ -125,11 +125,11 @@ final class EvalCommand implements Callable<Integer> {
             description = "Text models: a train-clip folder; adds the CLIP score (100 max(cos, 0), with the project's CLIP).")
     Path clip;
 
-    @Option(names = "--binding",
+    @Option(names = "--binding", arity = "0..1", fallbackValue = "" + BindingProbe.IMAGES, paramLabel = "N",
             description = "Text models: also the binding probe, the diffusion classifier's choice (Li et al. 2023) between each of "
-                    + BindingProbe.IMAGES + " real two-object test captions and the same words with the colours or the objects "
-                    + "swapped; reads the model's likelihood, not its samples, so no guidance.")
-    boolean binding;
+                    + "N real two-object test captions (default " + BindingProbe.IMAGES + ") and the same words with the colours or "
+                    + "the objects swapped; reads the model's likelihood, not its samples, so no guidance.")
+    Integer binding;
 
     @Option(names = "--no-progress", description = "Do not show progress bars.")
     boolean noProgress;
@@ -141,6 +141,9 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (binding != null && (binding < 1 || binding > BindingProbe.MAX_IMAGES)) {
+            throw usage("--binding takes 1 to " + BindingProbe.MAX_IMAGES + " images, got " + binding);
+        }
         boolean sweep = conditioning.guidance != null && conditioning.guidance.size() > 1;
         Set<Metric> metrics = metrics(sweep);
         validate(sweep);
@@ -155,7 +158,7 @@ final class EvalCommand implements Callable<Integer> {
             if (pipeline != null && pipeline.isText()) {
                 return evalText(pipeline, o, start);
             }
-            if (binding) {
+            if (binding != null) {
                 throw usage("--binding probes a text-to-image model of the shapes data (--model)" + (dir == null ? "" : "; " + dir
                         + " is not one"));
             }
@@ -261,9 +264,9 @@ final class EvalCommand implements Callable<Integer> {
         o.print(table);
         o.printf(Locale.ROOT, "%n%d images per scale scored in %.1f s%n", (42 + twoObject) * perPrompt, (System.nanoTime() - start) / 1e9);
         BindingProbe.Result probe = null;
-        if (binding) {
+        if (binding != null) {
             long t0 = System.nanoTime();
-            probe = BindingProbe.measure(pipeline, BindingProbe.IMAGES, BindingProbe.DRAWS, Evaluation.ANCHOR_SEED);
+            probe = BindingProbe.measure(pipeline, binding, BindingProbe.DRAWS, Evaluation.ANCHOR_SEED);
             o.printf(Locale.ROOT, "binding probe (diffusion classifier, %d real two-object test images, %d (t, eps) draws each, %.1f s): "
                     + "colours %.3f (%s right of %d, %d ties), order %.3f (%s right of %d, %d ties)%n", probe.images(), probe.draws(),
                     (System.nanoTime() - t0) / 1e9, probe.colourAccuracy(), half(probe.colourRight()), probe.colourTests(),

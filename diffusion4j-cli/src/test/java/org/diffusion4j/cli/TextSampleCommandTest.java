@@ -110,6 +110,9 @@ class TextSampleCommandTest {
         assertEquals(128, probe.get("order_tests").getAsInt());
         assertTrue(r.out().contains("binding probe (diffusion classifier, 128 real two-object test images, 16 (t, eps) draws each"), r.out());
 
+        Cli tooMany = Cli.run("eval", "--model", folder().toString(), "--binding", "100000");
+        assertEquals(2, tooMany.exitCode());
+        assertTrue(tooMany.err().contains("--binding takes 1 to 16384 images, got 100000"), tooMany.err());
         Cli notText = Cli.run("eval", "--model", Cli.root().resolve("models/fashion-mnist-ddpm").toString(), "--binding", "-n", "2");
         assertEquals(2, notText.exitCode());
         assertTrue(notText.err().contains("--binding probes a text-to-image model"), notText.err());

@@ -30,8 +30,11 @@ import org.diffusion4j.schedule.NoiseSchedule;
  */
 public final class BindingProbe {
 
-    /** Two-object test images of a measurement. */
+    /** Two-object test images of a measurement by default. */
     public static final int IMAGES = 128;
+
+    /** The most images of a measurement (the test split generated to find them is 8 times as large). */
+    public static final int MAX_IMAGES = 16_384;
 
     /** (t, ε) draws per image. */
     public static final int DRAWS = 16;
@@ -70,7 +73,7 @@ public final class BindingProbe {
         if (text == null) {
             throw new IllegalArgumentException("--binding: the model is not text-conditional (a StableDiffusionPipeline folder)");
         }
-        if (images < 1 || draws < 1) {
+        if (images < 1 || images > MAX_IMAGES || draws < 1) {
             throw new IllegalArgumentException("the binding probe needs at least one image and one draw, got " + images + " and " + draws);
         }
         int s = (int) pipe.imageShape()[1];
