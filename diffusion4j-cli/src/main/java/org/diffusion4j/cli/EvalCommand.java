@@ -268,9 +268,8 @@ final class EvalCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             probe = BindingProbe.measure(pipeline, binding, BindingProbe.DRAWS, Evaluation.ANCHOR_SEED);
             o.printf(Locale.ROOT, "binding probe (diffusion classifier, %d real two-object test images, %d (t, eps) draws each, %.1f s): "
-                    + "colours %.3f (%s right of %d, %d ties), order %.3f (%s right of %d, %d ties)%n", probe.images(), probe.draws(),
-                    (System.nanoTime() - t0) / 1e9, probe.colourAccuracy(), half(probe.colourRight()), probe.colourTests(),
-                    probe.colourTies(), probe.orderAccuracy(), half(probe.orderRight()), probe.orderTests(), probe.orderTies());
+                    + "colours %s, order %s%n", probe.images(), probe.draws(), (System.nanoTime() - t0) / 1e9, text(probe.colours()),
+                    text(probe.order()));
         }
         if (json != null) {
             com.google.gson.JsonObject j = new com.google.gson.JsonObject();
@@ -281,12 +280,8 @@ final class EvalCommand implements Callable<Integer> {
                 com.google.gson.JsonObject b = new com.google.gson.JsonObject();
                 b.addProperty("images", probe.images());
                 b.addProperty("draws", probe.draws());
-                b.addProperty("colours", probe.colourAccuracy());
-                b.addProperty("colour_tests", probe.colourTests());
-                b.addProperty("colour_ties", probe.colourTies());
-                b.addProperty("order", probe.orderAccuracy());
-                b.addProperty("order_tests", probe.orderTests());
-                b.addProperty("order_ties", probe.orderTies());
+                b.add("colours", json(probe.colours()));
+                b.add("order", json(probe.order()));
                 j.add("binding_probe", b);
             }
             if (cascade.given()) {
@@ -299,9 +294,19 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** A count of right choices, ties counting one half: 57 or 57.5. */
-    private static String half(double right) {
-        return right == Math.floor(right) ? Long.toString((long) right) : Double.toString(right);
+    /** "0.557 (285 right of 512, 0 ties)"; right choices with a half for each tie: 57 or 57.5. */
+    private static String text(BindingProbe.Choices c) {
+        String right = c.right() == Math.floor(c.right()) ? Long.toString((long) c.right()) : Double.toString(c.right());
+        return String.format(Locale.ROOT, "%.3f (%s right of %d, %d ties)", c.accuracy(), right, c.tests(), c.ties());
+    }
+
+    private static com.google.gson.JsonObject json(BindingProbe.Choices c) {
+        com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+        o.addProperty("accuracy", c.accuracy());
+        o.addProperty("right", c.right());
+        o.addProperty("tests", c.tests());
+        o.addProperty("ties", c.ties());
+        return o;
     }
 
     /** Messages to the output, counted tasks as progress bars on stderr (unless --no-progress). */

@@ -41,7 +41,7 @@ class BundledTextModelsTest {
         assumeTrue(Files.isRegularFile(model.resolve("model_index.json")), "bundled model " + model + " not present");
         try (DiffusionPipeline pipe = DiffusionPipeline.load(model)) {
             BindingProbe.Result r = BindingProbe.measure(pipe, 16, 4, Evaluation.ANCHOR_SEED);
-            assertTrue(r.colourAccuracy() >= 0.9 && r.orderAccuracy() >= 0.9, r.toString());
+            assertTrue(r.colours().accuracy() >= 0.9 && r.order().accuracy() >= 0.9, r.toString());
         }
     }
 

@@ -107,7 +107,7 @@ class TextSampleCommandTest {
         com.google.gson.JsonObject probe = j.getAsJsonObject("binding_probe");
         assertEquals(128, probe.get("images").getAsInt(), probe.toString());
         assertEquals(16, probe.get("draws").getAsInt());
-        assertEquals(128, probe.get("order_tests").getAsInt());
+        assertEquals(128, probe.getAsJsonObject("order").get("tests").getAsInt());
         assertTrue(r.out().contains("binding probe (diffusion classifier, 128 real two-object test images, 16 (t, eps) draws each"), r.out());
 
         Cli tooMany = Cli.run("eval", "--model", folder().toString(), "--binding", "100000");

@@ -44,21 +44,26 @@ public final class BindingProbe {
 
     private static final int GROUP = 16;
 
-    /**
-     * The choices made: per test, the images it applies to (a caption of two objects of one colour has no colour swap),
-     * the right choices (ties count one half) and the ties.
-     */
-    public record Result(int images, int draws, int colourTests, double colourRight, int colourTies, int orderTests,
-            double orderRight, int orderTies) {
+    /** The choices of one test: the images it applies to, the right choices (ties count one half) and the ties. */
+    public record Choices(int tests, double right, int ties) {
 
-        public double colourAccuracy() {
-            return colourTests == 0 ? Double.NaN : colourRight / colourTests;
+        static final Choices NONE = new Choices(0, 0, 0);
+
+        /** These choices and one more ({@link #choice}: 1, 0 or 1/2). */
+        Choices plus(double choice) {
+            return new Choices(tests + 1, right + choice, ties + (choice == 0.5 ? 1 : 0));
         }
 
-        public double orderAccuracy() {
-            return orderTests == 0 ? Double.NaN : orderRight / orderTests;
+        public double accuracy() {
+            return tests == 0 ? Double.NaN : right / tests;
         }
     }
+
+    /**
+     * The measurement: the colour test (a caption of two objects of one colour has no colour swap, so it may apply to
+     * fewer images) and the order test.
+     */
+    public record Result(int images, int draws, Choices colours, Choices order) {}
 
     private BindingProbe() {}
 
@@ -89,24 +94,16 @@ public final class BindingProbe {
             int to = Math.min(picked.size(), from + GROUP);
             score(text, d, picked.subList(from, to), from, draws, seed, scores, pipe.manager());
         }
-        int colourTests = 0;
-        int colourTies = 0;
-        int orderTies = 0;
-        double colourRight = 0;
-        double orderRight = 0;
+        Choices colours = Choices.NONE;
+        Choices order = Choices.NONE;
         for (int j = 0; j < picked.size(); j++) {
             String caption = d.caption(picked.get(j));
             if (!caption.equals(Shapes.swappedColours(caption))) {
-                colourTests++;
-                double r = choice(scores[j][0], scores[j][1]);
-                colourRight += r;
-                colourTies += r == 0.5 ? 1 : 0;
+                colours = colours.plus(choice(scores[j][0], scores[j][1]));
             }
-            double r = choice(scores[j][0], scores[j][2]);
-            orderRight += r;
-            orderTies += r == 0.5 ? 1 : 0;
+            order = order.plus(choice(scores[j][0], scores[j][2]));
         }
-        return new Result(picked.size(), draws, colourTests, colourRight, colourTies, picked.size(), orderRight, orderTies);
+        return new Result(picked.size(), draws, colours, order);
     }
 
     /** 1 when the own caption's score is the lower, 0 when the other's is, 1/2 for a tie. */

@@ -24,6 +24,9 @@ class BindingProbeTest {
         assertEquals(0.5, BindingProbe.choice(2.0, 2.0));
         assertEquals(0.5, BindingProbe.choice(2.0, 2.0 * (1 + 5e-6)), "within float rounding of the score");
         assertEquals(1.0, BindingProbe.choice(2.0, 2.0 * (1 + 5e-5)));
+        BindingProbe.Choices c = BindingProbe.Choices.NONE.plus(1).plus(0.5).plus(0);
+        assertEquals(new BindingProbe.Choices(3, 1.5, 1), c);
+        assertEquals(0.5, c.accuracy());
     }
 
     @Test
@@ -42,9 +45,10 @@ class BindingProbeTest {
                 }
             }
             assertEquals(20, r.images());
-            assertEquals(20, r.orderTests());
-            assertEquals(distinctColours, r.colourTests(), "a caption with one colour twice has no colour swap");
-            assertTrue(r.colourRight() >= 0 && r.colourRight() <= r.colourTests() && r.orderRight() <= r.orderTests(), r.toString());
+            assertEquals(20, r.order().tests());
+            assertEquals(distinctColours, r.colours().tests(), "a caption with one colour twice has no colour swap");
+            assertTrue(r.colours().right() >= 0 && r.colours().right() <= r.colours().tests() && r.order().right() <= r.order().tests(),
+                    r.toString());
             assertEquals(r, BindingProbe.measure(pipe, 20, 2, 7), "the same draws give the same choices");
         }
     }
