@@ -90,6 +90,14 @@ public final class AutoencoderKL implements AutoCloseable {
         return Layers.noGrad(() -> distribution(x, probe));
     }
 
+    /**
+     * The latents a diffusion model of this auto-encoder reads for images x (no autograd): μ of q(z | x) times
+     * {@code scaling_factor} (Rombach et al. 2022, Sec. 3.1 and App. G), in x's manager.
+     */
+    public NDArray scaledMeanLatents(NDArray x) {
+        return org.diffusion4j.diffusion.Scalar.times(encode(x, ActivationProbe.NONE).mean(), config.scalingFactor());
+    }
+
     /** {@link #encode} with autograd (for training): the moments of the encoder, log-variance clamped to [−30, 20]. */
     public LatentDistribution distribution(NDArray x, ActivationProbe probe) {
         NDArray moments = quantConv.forward(encoder.forward(x, probe));

@@ -7,12 +7,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
+import org.diffusion4j.data.Batcher;
 import org.diffusion4j.data.Shapes;
 import org.diffusion4j.data.ShapesDataset;
 import org.diffusion4j.data.Split;
 import org.diffusion4j.diffusion.PredictionType;
 import org.diffusion4j.diffusion.Scalar;
-import org.diffusion4j.nn.ActivationProbe;
 import org.diffusion4j.schedule.NoiseSchedule;
 
 /**
@@ -163,14 +163,13 @@ public final class BindingProbe {
         float[] x = new float[rows.size() * per];
         for (int j = 0; j < rows.size(); j++) {
             for (int p = 0; p < per; p++) {
-                x[j * per + p] = (pixels[rows.get(j) * per + p] & 0xff) / 127.5f - 1f;
+                x[j * per + p] = Batcher.toModelRange(pixels[rows.get(j) * per + p] & 0xff);
             }
         }
         NDArray images = manager.create(x, new Shape(rows.size(), d.channels(), d.height(), d.width()));
         if (text.parts().vae() == null) {
             return images;
         }
-        NDArray mean = text.parts().vae().encode(images, ActivationProbe.NONE).mean();
-        return Scalar.times(mean, text.parts().vae().config().scalingFactor());
+        return text.parts().vae().scaledMeanLatents(images);
     }
 }

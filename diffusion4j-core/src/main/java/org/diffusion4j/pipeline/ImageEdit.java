@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.Locale;
-import org.diffusion4j.nn.ActivationProbe;
 import org.diffusion4j.nn.AutoencoderKL;
 import org.diffusion4j.sampling.MaskBlend;
 import org.diffusion4j.sampling.RePaint;
@@ -121,8 +120,8 @@ public record ImageEdit(Method method, float[] images, long[] shape, float[] mas
         float[] latents;
         long[] latentShape;
         try (NDManager sub = manager.newSubManager()) {
-            NDArray z = vae.encode(sub.create(images, new Shape(shape)), ActivationProbe.NONE).mean();
-            latents = org.diffusion4j.diffusion.Scalar.times(z, vae.config().scalingFactor()).toFloatArray();
+            NDArray z = vae.scaledMeanLatents(sub.create(images, new Shape(shape)));
+            latents = z.toFloatArray();
             latentShape = z.getShape().getShape();
         }
         float[] latentMask = null;
